@@ -1,0 +1,71 @@
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import type { CommandDeps } from '../commands/commandRunner.js';
+import type { ReadStore } from '../projections/readStore.js';
+import type { IdGenerator } from '../shared/ids.js';
+import { errorHandler, notFoundRoute } from './errors.js';
+import { requestLogging, type Metrics } from './observability.js';
+import { customersRouter } from './platform/customers.js';
+import { requirePlatformAccess, type PlatformTokens } from './platformAuth.js';
+
+export interface HealthCheck {
+  (): Promise<{ ready: boolean; checks: Record<string, { ok: boolean; detail?: string }> }>;
+}
+
+export interface AppDeps {
+  commands: CommandDeps;
+  readStore: ReadStore;
+  ids: IdGenerator;
+  tokens: PlatformTokens;
+  metrics: Metrics;
+  logger: Logger;
+  health: HealthCheck;
+  defaultCountryCode: number;
+}
+
+export const PLATFORM_PREFIX = '/service/platform/user/v1.0/company/:company_id/application/:application_id';
+export const TOKEN_PATH = '/service/panel/authentication/v1.0/company/:company_id/oauth/token';
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'extended');
+  app.use(requestLogging(deps.logger));
+  app.use(deps.metrics.middleware);
+  app.use(express.json({ limit: '1mb' }));
+  app.use(express.urlencoded({ extended: false, limit: '64kb' }));
+
+  app.get('/health', async (_req, res) => {
+    const health = await deps.health();
+    res.status(health.ready ? 200 : 503).json({ status: health.ready ? 'ok' : 'starting', ...health });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+
+  app.post(TOKEN_PATH, async (req, res) => {
+    const grant = (req.body as { grant_type?: unknown } | undefined)?.grant_type;
+    if (grant !== 'client_credentials') {
+      res.status(400).json({ success: false, code: 'unsupported_grant_type', message: 'grant_type: only client_credentials is supported' });
+      return;
+    }
+    const { company_id } = req.params as { company_id: string };
+    res.json(await deps.tokens.issue(company_id, req.headers.authorization));
+  });
+
+  app.use(PLATFORM_PREFIX, requirePlatformAccess(deps.tokens, deps.readStore.access));
+  app.use(
+    PLATFORM_PREFIX,
+    customersRouter({
+      commands: deps.commands,
+      customers: deps.readStore.customers,
+      ids: deps.ids,
+      defaultCountryCode: deps.defaultCountryCode,
+    }),
+  );
+
+  app.use(notFoundRoute);
+  app.use(errorHandler);
+  return app;
+}

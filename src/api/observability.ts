@@ -1,0 +1,99 @@
+import type { RequestHandler } from 'express';
+import { randomUUID } from 'node:crypto';
+import { pino, type Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CommandObserver } from '../commands/commandRunner.js';
+
+/** Paths that may carry secrets or personal data never reach a log line in clear. */
+const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  'req.query.q',
+  'req.query.query',
+  '*.password',
+  '*.secret',
+  '*.token',
+  '*.email',
+  '*.phone',
+  '*.phone_number',
+];
+
+export function createLogger(level: string): Logger {
+  return pino({ level, redact: { paths: REDACT, censor: '[redacted]' } });
+}
+
+export function requestLogging(logger: Logger): RequestHandler {
+  return pinoHttp({
+    logger,
+    genReqId: (req, res) => {
+      const given = req.headers['x-request-id'];
+      const id = typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+      res.setHeader('x-request-id', id);
+      return id;
+    },
+    // The URL's query string can hold an email or a phone number (`q`); log the path only.
+    serializers: {
+      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+    },
+    customLogLevel: (_req, res, error) => (error !== undefined || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+  });
+}
+
+export class Metrics implements CommandObserver {
+  readonly registry = new Registry();
+  private readonly latency = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency by route',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  private readonly conflicts = new Counter({
+    name: 'command_conflicts_total',
+    help: 'Appends rejected because the stream had moved on',
+    labelNames: ['command'],
+    registers: [this.registry],
+  });
+  private readonly retries = new Counter({
+    name: 'command_retries_total',
+    help: 'Commands retried after a conflict',
+    labelNames: ['command'],
+    registers: [this.registry],
+  });
+  readonly projectionLag = new Gauge({
+    name: 'projection_lag_events',
+    help: 'Events in the log not yet applied by a projection',
+    labelNames: ['projection'],
+    registers: [this.registry],
+  });
+  readonly jobQueueDepth = new Gauge({
+    name: 'job_queue_depth',
+    help: 'Jobs waiting to run, by queue',
+    labelNames: ['queue'],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  conflict(command: string): void {
+    this.conflicts.inc({ command });
+  }
+
+  retried(command: string): void {
+    this.retries.inc({ command });
+  }
+
+  /** Labels by the matched route pattern, not the raw URL, so ids do not explode cardinality. */
+  readonly middleware: RequestHandler = (req, res, next) => {
+    const end = this.latency.startTimer();
+    res.on('finish', () => {
+      const route = req.route === undefined ? 'unmatched' : `${req.baseUrl}${String((req.route as { path: string }).path)}`;
+      end({ method: req.method, route: route.replace(/\/company\/[^/]+\/application\/[^/]+/, '/company/:company_id/application/:application_id'), status: String(res.statusCode) });
+    });
+    next();
+  };
+}

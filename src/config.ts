@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+const credentialList = (shape: string) =>
+  z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const entries = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+      return entries.map((entry) => {
+        const parts = entry.split(':');
+        if (parts.length !== 3 || parts.some((p) => p.length === 0)) {
+          ctx.addIssue({ code: 'custom', message: `each entry must look like ${shape}, got "${entry.replace(/:[^:]*$/, ':…')}"` });
+          return { company_id: '', id: '', secret: '' };
+        }
+        const [company_id = '', id = '', secret = ''] = parts;
+        if (!/^\d+$/.test(company_id)) ctx.addIssue({ code: 'custom', message: `company id "${company_id}" must be numeric` });
+        return { company_id, id, secret };
+      });
+    });
+
+const optionalUrl = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+export const configSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  DATA_DIR: z.string().default('./data'),
+  SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TOKEN_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  BOOTSTRAP_PLATFORM_CLIENTS: credentialList('<company_id>:<client_id>:<client_secret>'),
+  BOOTSTRAP_APPLICATIONS: credentialList('<company_id>:<application_id>:<application_token>'),
+  DEFAULT_COUNTRY_CODE: z.coerce.number().int().min(1).max(999).default(91),
+  EVENTSTORE_URL: optionalUrl,
+  MONGODB_URL: optionalUrl,
+  MONGODB_DATABASE: z.string().default('user_service'),
+  REDIS_URL: optionalUrl,
+  READ_YOUR_WRITES_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+  PROJECTION_POLL_MS: z.coerce.number().int().min(1).max(10_000).default(50),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+/** Read once at start; a bad value stops the process with a message naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const config = parsed.data;
+  if ((config.EVENTSTORE_URL !== undefined || config.MONGODB_URL !== undefined) && config.TOKEN_SIGNING_KEY === undefined) {
+    throw new ConfigError(
+      'invalid configuration:\n  TOKEN_SIGNING_KEY: required when EVENTSTORE_URL or MONGODB_URL is set (instances must share it)',
+    );
+  }
+  return config;
+}

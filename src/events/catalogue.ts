@@ -1,0 +1,19 @@
+import type { z } from 'zod';
+import { accessEventSchemas } from './accessEvents.js';
+import { customerEventSchemas } from './customerEvents.js';
+import { identifierEventSchemas } from './identifierEvents.js';
+
+/** Every event type the service writes, with the schema of its current version. */
+export const eventCatalogue: Record<string, { version: number; schema: z.ZodType }> = Object.fromEntries(
+  Object.entries({ ...customerEventSchemas, ...identifierEventSchemas, ...accessEventSchemas }).map(([type, schema]) => [
+    type,
+    { version: 1, schema },
+  ]),
+);
+
+export function assertValidEvent(type: string, data: unknown): void {
+  const entry = eventCatalogue[type];
+  if (entry === undefined) throw new Error(`unknown event type ${type}`);
+  const parsed = entry.schema.safeParse(data);
+  if (!parsed.success) throw new Error(`event ${type} does not match its schema: ${parsed.error.message}`);
+}

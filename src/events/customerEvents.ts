@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+export const emailEntry = z.object({
+  email: z.string(),
+  active: z.boolean(),
+  primary: z.boolean(),
+  verified: z.boolean(),
+});
+export const phoneEntry = z.object({
+  phone: z.string(),
+  country_code: z.number().int(),
+  active: z.boolean(),
+  primary: z.boolean(),
+  verified: z.boolean(),
+});
+export type EmailEntry = z.infer<typeof emailEntry>;
+export type PhoneEntry = z.infer<typeof phoneEntry>;
+
+const reasonFields = {
+  reason: z.string(),
+  reason_id: z.string().optional(),
+};
+
+export const customerEventSchemas = {
+  UserCreated: z.object({
+    user_id: z.string(),
+    application_id: z.string(),
+    company_id: z.string(),
+    username: z.string(),
+    first_name: z.string().optional(),
+    last_name: z.string().optional(),
+    gender: z.string().optional(),
+    dob: z.string().optional(),
+    external_id: z.string().optional(),
+    rr_id: z.string().optional(),
+    meta: z.record(z.string(), z.unknown()),
+    phone_numbers: z.array(phoneEntry),
+    emails: z.array(emailEntry),
+    account_type: z.string(),
+  }),
+  UserUpdated: z.object({
+    first_name: z.string().optional(),
+    last_name: z.string().optional(),
+    gender: z.string().optional(),
+    external_id: z.string().optional(),
+    rr_id: z.string().optional(),
+    meta: z.record(z.string(), z.unknown()).optional(),
+    phone_numbers: z.array(phoneEntry).optional(),
+    emails: z.array(emailEntry).optional(),
+  }),
+  UserBlocked: z.object(reasonFields),
+  UserUnblocked: z.object(reasonFields),
+  UserArchived: z.object({ reason: z.string().optional(), reason_id: z.string().optional() }),
+  UserRestored: z.object(reasonFields),
+} as const;
+
+type Schemas = typeof customerEventSchemas;
+export type CustomerEventType = keyof Schemas;
+export type CustomerEvent = {
+  [K in CustomerEventType]: { type: K; data: z.infer<Schemas[K]> };
+}[CustomerEventType];
+
+export const userStream = (userId: string): string => `user-${userId}`;
+export const USER_STREAM_PREFIX = 'user-';

@@ -1,0 +1,54 @@
+import type { NewEvent, StoredEvent } from './envelope.js';
+
+/** `no_stream`: the stream must not exist; a number: the revision of the stream's last event. */
+export type ExpectedRevision = 'any' | 'no_stream' | number;
+
+export interface AppendRequest {
+  stream: string;
+  expectedRevision: ExpectedRevision;
+  events: NewEvent[];
+}
+
+export interface AppendResult {
+  /** Position of the last event written (or already present, for an idempotent retry). */
+  position: bigint;
+  revisions: Record<string, number>;
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: events strictly after this position. */
+  after?: bigint;
+  limit: number;
+  /** Only streams whose name starts with one of these. */
+  streamPrefixes?: string[];
+}
+
+export interface EventStore {
+  readStream(stream: string): Promise<StoredEvent[]>;
+  /**
+   * Appends to one or more streams. The embedded store writes them all or none; EventStoreDB
+   * cannot append to several streams atomically, so it writes them in order and stops at the
+   * first failure (callers order requests so that a partial write is harmless; see README).
+   */
+  append(requests: AppendRequest[]): Promise<AppendResult>;
+  readAll(options: ReadAllOptions): Promise<StoredEvent[]>;
+  /** Position of the newest event in the log, 0n when empty. */
+  headPosition(): Promise<bigint>;
+  close(): Promise<void>;
+}
+
+export class WrongExpectedRevisionError extends Error {
+  constructor(
+    readonly stream: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: number | 'no_stream',
+  ) {
+    super(`stream ${stream}: expected revision ${String(expected)}, found ${String(actual)}`);
+    this.name = 'WrongExpectedRevisionError';
+  }
+}
+
+export function streamRevisionOf(events: StoredEvent[]): ExpectedRevision {
+  const last = events.at(-1);
+  return last === undefined ? 'no_stream' : last.revision;
+}

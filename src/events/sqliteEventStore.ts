@@ -1,0 +1,226 @@
+import type { SqliteDatabase } from '../shared/sqlite.js';
+import type { EventMetadata, NewEvent, StoredEvent } from './envelope.js';
+import {
+  WrongExpectedRevisionError,
+  type AppendRequest,
+  type AppendResult,
+  type EventStore,
+  type ReadAllOptions,
+} from './eventStore.js';
+
+/** Runs inside the append's transaction; throwing rolls the append back. */
+export type InlineProjector = (events: StoredEvent[]) => void;
+
+interface EventRow {
+  position: number;
+  id: string;
+  stream: string;
+  revision: number;
+  type: string;
+  version: number;
+  data: string;
+  metadata: string;
+  occurred_at: string;
+}
+
+interface PendingAppend {
+  requests: AppendRequest[];
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+}
+
+export function migrateEventTables(db: SqliteDatabase): void {
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS events (
+      position INTEGER PRIMARY KEY AUTOINCREMENT,
+      id TEXT NOT NULL UNIQUE,
+      stream TEXT NOT NULL,
+      revision INTEGER NOT NULL,
+      type TEXT NOT NULL,
+      version INTEGER NOT NULL,
+      data TEXT NOT NULL,
+      metadata TEXT NOT NULL,
+      occurred_at TEXT NOT NULL,
+      UNIQUE (stream, revision)
+    );
+  `);
+}
+
+function toStored(row: EventRow): StoredEvent {
+  return {
+    id: row.id,
+    stream: row.stream,
+    revision: row.revision,
+    position: BigInt(row.position),
+    type: row.type,
+    version: row.version,
+    data: JSON.parse(row.data) as unknown,
+    metadata: JSON.parse(row.metadata) as EventMetadata,
+    occurred_at: row.occurred_at,
+  };
+}
+
+/**
+ * The embedded event store. Appends that arrive while a commit is being prepared are written
+ * together in one transaction (group commit), each inside its own savepoint so that one
+ * conflicting append does not fail its neighbours. With synchronous=FULL this is what keeps
+ * durable writes fast: one fsync serves every command in the group.
+ */
+export class SqliteEventStore implements EventStore {
+  private queue: PendingAppend[] = [];
+  private flushScheduled = false;
+  private readonly statements;
+
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly inlineProjector: InlineProjector = () => {},
+  ) {
+    migrateEventTables(db);
+    this.statements = {
+      lastRevision: db.prepare<[string], { revision: number }>(
+        'SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1',
+      ),
+      byId: db.prepare<[string], { stream: string; revision: number }>('SELECT stream, revision FROM events WHERE id = ?'),
+      insert: db.prepare(
+        `INSERT INTO events (id, stream, revision, type, version, data, metadata, occurred_at)
+         VALUES (@id, @stream, @revision, @type, @version, @data, @metadata, @occurred_at)`,
+      ),
+      readStream: db.prepare<[string], EventRow>('SELECT * FROM events WHERE stream = ? ORDER BY revision'),
+      head: db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
+    };
+  }
+
+  async readStream(stream: string): Promise<StoredEvent[]> {
+    return this.statements.readStream.all(stream).map(toStored);
+  }
+
+  readStreamSync(stream: string): StoredEvent[] {
+    return this.statements.readStream.all(stream).map(toStored);
+  }
+
+  append(requests: AppendRequest[]): Promise<AppendResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ requests, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    const outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }> = [];
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      for (const pending of batch) {
+        this.db.exec('SAVEPOINT append_one');
+        try {
+          outcomes.push({ ok: true, result: this.write(pending.requests) });
+          this.db.exec('RELEASE append_one');
+        } catch (error) {
+          this.db.exec('ROLLBACK TO append_one');
+          this.db.exec('RELEASE append_one');
+          outcomes.push({ ok: false, error });
+        }
+      }
+      this.db.exec('COMMIT');
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
+    batch.forEach((pending, i) => {
+      const outcome = outcomes[i];
+      if (outcome === undefined) pending.reject(new Error('append outcome missing'));
+      else if (outcome.ok) pending.resolve(outcome.result);
+      else pending.reject(outcome.error);
+    });
+  }
+
+  /** Synchronous append for callers already inside a transaction (bootstrap, tests). */
+  appendSync(requests: AppendRequest[]): AppendResult {
+    return this.db.transaction(() => this.write(requests))();
+  }
+
+  private write(requests: AppendRequest[]): AppendResult {
+    const revisions: Record<string, number> = {};
+    const written: StoredEvent[] = [];
+    let position = 0n;
+    for (const request of requests) {
+      const current = this.statements.lastRevision.get(request.stream)?.revision ?? -1;
+      const expected = request.expectedRevision;
+      const matches =
+        expected === 'any' || (expected === 'no_stream' ? current === -1 : current === expected);
+      if (!matches) {
+        const replay = this.alreadyWritten(request, expected);
+        if (replay === undefined) {
+          throw new WrongExpectedRevisionError(request.stream, expected, current === -1 ? 'no_stream' : current);
+        }
+        revisions[request.stream] = replay;
+        continue;
+      }
+      let revision = current;
+      for (const event of request.events) {
+        revision += 1;
+        const info = this.statements.insert.run({
+          id: event.id,
+          stream: request.stream,
+          revision,
+          type: event.type,
+          version: event.version,
+          data: JSON.stringify(event.data),
+          metadata: JSON.stringify(event.metadata),
+          occurred_at: event.occurred_at,
+        });
+        position = BigInt(info.lastInsertRowid);
+        written.push({ ...event, stream: request.stream, revision, position });
+      }
+      revisions[request.stream] = revision;
+    }
+    if (written.length > 0) this.inlineProjector(written);
+    if (position === 0n) position = BigInt(this.statements.head.get()?.position ?? 0);
+    return { position, revisions };
+  }
+
+  /** An append re-sent with the same event ids after it succeeded is acknowledged, not repeated. */
+  private alreadyWritten(request: AppendRequest, expected: AppendRequest['expectedRevision']): number | undefined {
+    if (request.events.length === 0 || expected === 'any') return undefined;
+    const first = expected === 'no_stream' ? 0 : expected + 1;
+    let revision: number | undefined;
+    for (const [i, event] of request.events.entries()) {
+      const found = this.statements.byId.get(event.id);
+      if (found === undefined || found.stream !== request.stream || found.revision !== first + i) return undefined;
+      revision = found.revision;
+    }
+    return revision;
+  }
+
+  async readAll(options: ReadAllOptions): Promise<StoredEvent[]> {
+    return this.readAllSync(options);
+  }
+
+  readAllSync({ after = 0n, limit, streamPrefixes }: ReadAllOptions): StoredEvent[] {
+    const params: Array<string | number> = [Number(after)];
+    let filter = '';
+    if (streamPrefixes !== undefined && streamPrefixes.length > 0) {
+      filter = ` AND (${streamPrefixes.map(() => 'substr(stream, 1, ?) = ?').join(' OR ')})`;
+      for (const prefix of streamPrefixes) params.push(prefix.length, prefix);
+    }
+    params.push(limit);
+    const rows = this.db
+      .prepare<Array<string | number>, EventRow>(`SELECT * FROM events WHERE position > ?${filter} ORDER BY position LIMIT ?`)
+      .all(...params);
+    return rows.map(toStored);
+  }
+
+  async headPosition(): Promise<bigint> {
+    return BigInt(this.statements.head.get()?.position ?? 0);
+  }
+
+  async close(): Promise<void> {
+    // The database belongs to the composition root, which closes it after every user of it.
+  }
+}

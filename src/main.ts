@@ -1,0 +1,162 @@
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Logger } from 'pino';
+import { createApp, type HealthCheck } from './api/app.js';
+import { createLogger, Metrics } from './api/observability.js';
+import { PlatformTokens } from './api/platformAuth.js';
+import { registerApplication, registerPlatformClient } from './commands/access/handlers.js';
+import type { CommandContext, CommandDeps, Consistency } from './commands/commandRunner.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import type { EventStore } from './events/eventStore.js';
+import { SqliteEventStore } from './events/sqliteEventStore.js';
+import type { ReadStore } from './projections/readStore.js';
+import { ProjectionRunner } from './projections/runner.js';
+import { SqliteReadStore } from './projections/sqlite/sqliteReadStore.js';
+import { systemClock, type Clock } from './shared/clock.js';
+import { createRandomIds, type IdGenerator } from './shared/ids.js';
+import { openSqlite, type SqliteDatabase } from './shared/sqlite.js';
+import { loadOrCreateSigningKey } from './shared/settings.js';
+
+export interface ServiceOptions {
+  clock?: Clock;
+  ids?: IdGenerator;
+  logger?: Logger;
+}
+
+export interface Service {
+  app: ReturnType<typeof createApp>;
+  config: Config;
+  eventStore: EventStore;
+  readStore: ReadStore;
+  commands: CommandDeps;
+  runner: ProjectionRunner;
+  db: SqliteDatabase;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export const SQLITE_FILE = 'user-service.sqlite';
+
+/** Composition root: configuration → adapters → application. */
+export async function createService(config: Config, options: ServiceOptions = {}): Promise<Service> {
+  const clock = options.clock ?? systemClock;
+  const ids = options.ids ?? createRandomIds(() => clock.now());
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  const metrics = new Metrics();
+  const db = openSqlite(join(config.DATA_DIR, SQLITE_FILE), config.SQLITE_SYNCHRONOUS);
+
+  const remote = await import('./adapters.js').then((m) => m.openRemoteAdapters(config, logger));
+  const readStore: ReadStore = remote.readStore ?? new SqliteReadStore(db);
+  const inline = remote.eventStore === undefined && readStore instanceof SqliteReadStore;
+  const eventStore: EventStore =
+    remote.eventStore ?? new SqliteEventStore(db, inline && readStore instanceof SqliteReadStore ? readStore.inlineProjector : undefined);
+
+  const runner = new ProjectionRunner(eventStore, readStore.projections, readStore.checkpoints, {
+    logger,
+    pollMs: config.PROJECTION_POLL_MS,
+    batchSize: 2000,
+  });
+  // Catch up before serving: a read model added by an upgrade, or one behind after a crash.
+  await runner.catchUpAll();
+  const consistency: Consistency = inline
+    ? { waitFor: async () => {} }
+    : {
+        waitFor: async (position) => {
+          const reached = await runner.waitFor(position, config.READ_YOUR_WRITES_TIMEOUT_MS);
+          if (!reached) logger.warn({ position: String(position) }, 'read models did not reach a write in time');
+        },
+      };
+  if (!inline) runner.start();
+
+  const commands: CommandDeps = { store: eventStore, clock, consistency, observer: metrics };
+  await bootstrap(config, commands);
+
+  const signingKey = config.TOKEN_SIGNING_KEY ?? loadOrCreateSigningKey(db);
+  const tokens = new PlatformTokens(signingKey, config.TOKEN_TTL_SECONDS, readStore.access, clock);
+  const health: HealthCheck = async () => {
+    const checks: Record<string, { ok: boolean; detail?: string }> = {};
+    try {
+      const head = await eventStore.headPosition();
+      checks.event_store = { ok: true };
+      const lag = inline ? 0n : head - runner.position;
+      for (const p of readStore.projections) metrics.projectionLag.set({ projection: p.name }, Number(lag < 0n ? 0n : lag));
+      checks.projections = { ok: inline || runner.ready, detail: `lag ${String(lag < 0n ? 0n : lag)} events` };
+    } catch (error) {
+      checks.event_store = { ok: false, detail: error instanceof Error ? error.message : String(error) };
+    }
+    return { ready: Object.values(checks).every((c) => c.ok), checks };
+  };
+  const app = createApp({ commands, readStore, ids, tokens, metrics, logger, health, defaultCountryCode: config.DEFAULT_COUNTRY_CODE });
+
+  return {
+    app,
+    config,
+    eventStore,
+    readStore,
+    commands,
+    runner,
+    db,
+    logger,
+    async close() {
+      await runner.stop();
+      await remote.close();
+      db.close();
+    },
+  };
+}
+
+const systemContext = (name: string, company_id: string): CommandContext => ({
+  name,
+  commandId: `bootstrap:${name}:${Date.now()}`,
+  metadata: { company_id, actor: { type: 'system', id: 'bootstrap' }, correlation_id: `bootstrap-${Date.now()}` },
+});
+
+/** Registers the clients and sales channels named in the environment; re-running changes nothing. */
+async function bootstrap(config: Config, commands: CommandDeps): Promise<void> {
+  for (const c of config.BOOTSTRAP_PLATFORM_CLIENTS) {
+    await registerPlatformClient(commands, systemContext('registerPlatformClient', c.company_id), c);
+  }
+  for (const a of config.BOOTSTRAP_APPLICATIONS) {
+    await registerApplication(commands, systemContext('registerApplication', a.company_id), a);
+  }
+}
+
+export async function listen(service: Service): Promise<Server> {
+  return new Promise((resolve) => {
+    const server = service.app.listen(service.config.PORT, service.config.HOST, () => resolve(server));
+  });
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const service = await createService(config);
+  const server = await listen(service);
+  const address = server.address();
+  service.logger.info({ address }, 'user service listening');
+  const shutdown = (signal: string) => {
+    service.logger.info({ signal }, 'shutting down');
+    server.close(() => {
+      void service.close().then(() => process.exit(0));
+    });
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

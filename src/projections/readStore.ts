@@ -1,0 +1,53 @@
+import type { StoredEvent } from '../events/envelope.js';
+import type { CustomerFilter } from './customers/customerFilter.js';
+import type { CustomerView } from './customers/customerView.js';
+
+export interface Page {
+  page_no: number;
+  page_size: number;
+}
+
+export interface CustomerListQuery {
+  application_id: string;
+  filter?: CustomerFilter;
+  /** Archived customers are left out unless asked for (or the filter names `archive`). */
+  include_archived: boolean;
+  page: Page;
+}
+
+export interface CustomersReadModel {
+  get(applicationId: string, userId: string): Promise<CustomerView | null>;
+  list(query: CustomerListQuery): Promise<{ items: CustomerView[]; total: number }>;
+}
+
+export interface CredentialView {
+  id: string;
+  company_id: string;
+  secret_hash: string;
+}
+
+export interface AccessReadModel {
+  platformClient(clientId: string): Promise<CredentialView | null>;
+  application(applicationId: string): Promise<CredentialView | null>;
+  applications(): Promise<CredentialView[]>;
+}
+
+/** A read model as the projection runner sees it: idempotent application of events. */
+export interface Projection {
+  name: string;
+  streamPrefixes: string[];
+  apply(events: StoredEvent[]): Promise<void>;
+}
+
+export interface CheckpointStore {
+  get(projection: string): Promise<bigint>;
+  set(projection: string, position: bigint): Promise<void>;
+}
+
+export interface ReadStore {
+  customers: CustomersReadModel;
+  access: AccessReadModel;
+  projections: Projection[];
+  checkpoints: CheckpointStore;
+  close(): Promise<void>;
+}

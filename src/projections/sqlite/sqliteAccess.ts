@@ -1,0 +1,55 @@
+import type { StoredEvent } from '../../events/envelope.js';
+import type { SqliteDatabase } from '../../shared/sqlite.js';
+import { accessWriteOf } from '../access/accessView.js';
+import type { AccessReadModel, CredentialView } from '../readStore.js';
+
+export class SqliteAccessReadModel implements AccessReadModel {
+  private readonly statements;
+
+  constructor(
+    private readonly db: SqliteDatabase,
+    readonly suffix = '',
+  ) {
+    const clients = `platform_clients${suffix}`;
+    const applications = `applications${suffix}`;
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS ${clients} (id TEXT PRIMARY KEY, company_id TEXT NOT NULL, secret_hash TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS ${applications} (id TEXT PRIMARY KEY, company_id TEXT NOT NULL, secret_hash TEXT NOT NULL);
+    `);
+    const upsert = (table: string) =>
+      db.prepare(
+        `INSERT INTO ${table} (id, company_id, secret_hash) VALUES (@id, @company_id, @secret_hash)
+         ON CONFLICT (id) DO UPDATE SET company_id = excluded.company_id, secret_hash = excluded.secret_hash`,
+      );
+    this.statements = {
+      platform_clients: upsert(clients),
+      applications: upsert(applications),
+      client: db.prepare<[string], CredentialView>(`SELECT * FROM ${clients} WHERE id = ?`),
+      application: db.prepare<[string], CredentialView>(`SELECT * FROM ${applications} WHERE id = ?`),
+      allApplications: db.prepare<[], CredentialView>(`SELECT * FROM ${applications} ORDER BY id`),
+    };
+  }
+
+  get tables(): string[] {
+    return [`platform_clients${this.suffix}`, `applications${this.suffix}`];
+  }
+
+  applySync(events: StoredEvent[]): void {
+    for (const event of events) {
+      const write = accessWriteOf(event);
+      if (write !== null) this.statements[write.table].run(write.view);
+    }
+  }
+
+  async platformClient(clientId: string): Promise<CredentialView | null> {
+    return this.statements.client.get(clientId) ?? null;
+  }
+
+  async application(applicationId: string): Promise<CredentialView | null> {
+    return this.statements.application.get(applicationId) ?? null;
+  }
+
+  async applications(): Promise<CredentialView[]> {
+    return this.statements.allApplications.all();
+  }
+}

@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import type { StoredEvent } from '../../events/envelope.js';
+import type { SqliteDatabase } from '../../shared/sqlite.js';
+import { identifierFields, type CustomerField, type CustomerFilter } from '../customers/customerFilter.js';
+import { evolveCustomerView, searchKeysOf, type CustomerView } from '../customers/customerView.js';
+import type { CustomerListQuery, CustomersReadModel } from '../readStore.js';
+
+const COLUMNS: Partial<Record<CustomerField, string>> = {
+  user_id: 'user_id',
+  first_name: 'first_name',
+  last_name: 'last_name',
+  gender: 'gender',
+  external_id: 'external_id',
+  rr_id: 'rr_id',
+  active: 'active',
+  archive: 'archived',
+};
+const KINDS: Partial<Record<CustomerField, string[]>> = {
+  email: ['email'],
+  phone: ['phone', 'phone_national'],
+  username: ['username'],
+};
+
+type Param = string | number;
+
+export function registerRegexp(db: SqliteDatabase): void {
+  const cache = new Map<string, RegExp>();
+  db.function('regexp_match', { deterministic: true }, (pattern: unknown, value: unknown, flags: unknown) => {
+    if (typeof value !== 'string' || typeof pattern !== 'string') return 0;
+    const key = `${String(flags)}/${pattern}`;
+    let re = cache.get(key);
+    if (re === undefined) {
+      re = new RegExp(pattern, flags === 'i' ? 'iu' : 'u');
+      if (cache.size > 500) cache.clear();
+      cache.set(key, re);
+    }
+    return re.test(value) ? 1 : 0;
+  });
+}
+
+function hasField(filter: CustomerFilter, field: CustomerField): boolean {
+  if (filter.op === 'and' || filter.op === 'or') return filter.filters.some((f) => hasField(f, field));
+  return filter.field === field;
+}
+
+/**
+ * Customers as rows with the columns filters need, and every email, phone and username in a
+ * side table indexed by value: a lookup by email is an index probe, not a scan of JSON.
+ */
+export class SqliteCustomersReadModel implements CustomersReadModel {
+  readonly identifiersTable: string;
+  private readonly statements;
+
+  constructor(
+    private readonly db: SqliteDatabase,
+    readonly table = 'customers',
+  ) {
+    this.identifiersTable = `${table}_identifiers`;
+    this.migrate();
+    const t = this.table;
+    const ids = this.identifiersTable;
+    this.statements = {
+      get: db.prepare<[string, string], { doc: string }>(`SELECT doc FROM ${t} WHERE application_id = ? AND user_id = ?`),
+      upsert: db.prepare(
+        `INSERT INTO ${t} (application_id, user_id, seq, revision, archived, active, username, first_name, last_name,
+           gender, external_id, rr_id, doc)
+         VALUES (@application_id, @user_id, @seq, @revision, @archived, @active, @username, @first_name, @last_name,
+           @gender, @external_id, @rr_id, @doc)
+         ON CONFLICT (application_id, user_id) DO UPDATE SET revision = excluded.revision, archived = excluded.archived,
+           active = excluded.active, username = excluded.username, first_name = excluded.first_name,
+           last_name = excluded.last_name, gender = excluded.gender, external_id = excluded.external_id,
+           rr_id = excluded.rr_id, doc = excluded.doc`,
+      ),
+      deleteKeys: db.prepare(`DELETE FROM ${ids} WHERE application_id = ? AND user_id = ?`),
+      insertKey: db.prepare(`INSERT OR IGNORE INTO ${ids} (application_id, kind, value, user_id) VALUES (?, ?, ?, ?)`),
+      byUser: db.prepare<[string], { doc: string }>(`SELECT doc FROM ${t} WHERE user_id = ?`),
+    };
+  }
+
+  private migrate(): void {
+    const exists = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(this.table);
+    if (exists !== undefined) return;
+    // Index names carry a random suffix so that a rebuilt table can be renamed over this one later.
+    const tag = randomBytes(4).toString('hex');
+    this.db.exec(`
+      CREATE TABLE ${this.table} (
+        application_id TEXT NOT NULL, user_id TEXT NOT NULL, seq INTEGER NOT NULL, revision INTEGER NOT NULL,
+        archived INTEGER NOT NULL, active INTEGER NOT NULL, username TEXT, first_name TEXT, last_name TEXT,
+        gender TEXT, external_id TEXT, rr_id TEXT, doc TEXT NOT NULL,
+        PRIMARY KEY (application_id, user_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX ${this.table}_seq_${tag} ON ${this.table} (application_id, archived, seq);
+      CREATE INDEX ${this.table}_user_${tag} ON ${this.table} (user_id);
+      CREATE TABLE ${this.identifiersTable} (
+        application_id TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL, user_id TEXT NOT NULL,
+        PRIMARY KEY (application_id, kind, value, user_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX ${this.identifiersTable}_user_${tag} ON ${this.identifiersTable} (application_id, user_id);
+    `);
+  }
+
+  /** Applies events in order; one read and one write per customer however many events it has. */
+  applySync(events: StoredEvent[]): void {
+    const touched = new Map<string, CustomerView | null>();
+    for (const event of events) {
+      const userId = event.stream.slice('user-'.length);
+      let view = touched.has(userId) ? (touched.get(userId) ?? null) : this.loadByUser(userId);
+      view = evolveCustomerView(view, event);
+      touched.set(userId, view);
+    }
+    for (const view of touched.values()) if (view !== null) this.write(view);
+  }
+
+  private loadByUser(userId: string): CustomerView | null {
+    const row = this.statements.byUser.get(userId);
+    return row === undefined ? null : (JSON.parse(row.doc) as CustomerView);
+  }
+
+  private write(view: CustomerView): void {
+    const optional = (value: string | undefined) => value ?? null;
+    this.statements.upsert.run({
+      application_id: view.application_id,
+      user_id: view.user_id,
+      seq: view.seq,
+      revision: view.revision,
+      archived: view.archive ? 1 : 0,
+      active: view.active ? 1 : 0,
+      username: view.username,
+      first_name: optional(view.first_name),
+      last_name: optional(view.last_name),
+      gender: optional(view.gender),
+      external_id: optional(view.external_id),
+      rr_id: optional(view.rr_id),
+      doc: JSON.stringify(view),
+    });
+    this.statements.deleteKeys.run(view.application_id, view.user_id);
+    for (const key of searchKeysOf(view)) {
+      this.statements.insertKey.run(view.application_id, key.kind, key.value, view.user_id);
+    }
+  }
+
+  async get(applicationId: string, userId: string): Promise<CustomerView | null> {
+    const row = this.statements.get.get(applicationId, userId);
+    return row === undefined ? null : (JSON.parse(row.doc) as CustomerView);
+  }
+
+  async list(query: CustomerListQuery): Promise<{ items: CustomerView[]; total: number }> {
+    const params: Param[] = [query.application_id];
+    let where = 'c.application_id = ?';
+    const filter = query.filter;
+    if (!query.include_archived && (filter === undefined || !hasField(filter, 'archive'))) where += ' AND c.archived = 0';
+    if (filter !== undefined) where += ` AND ${this.toSql(filter, query.application_id, params)}`;
+    const total = this.db.prepare<Param[], { n: number }>(`SELECT COUNT(*) AS n FROM ${this.table} c WHERE ${where}`).get(...params)?.n ?? 0;
+    const { page_no, page_size } = query.page;
+    const rows = this.db
+      .prepare<Param[], { doc: string }>(`SELECT c.doc FROM ${this.table} c WHERE ${where} ORDER BY c.seq DESC LIMIT ? OFFSET ?`)
+      .all(...params, page_size, (page_no - 1) * page_size);
+    return { items: rows.map((r) => JSON.parse(r.doc) as CustomerView), total };
+  }
+
+  private toSql(filter: CustomerFilter, applicationId: string, params: Param[]): string {
+    if (filter.op === 'and' || filter.op === 'or') {
+      const joiner = filter.op === 'and' ? ' AND ' : ' OR ';
+      return `(${filter.filters.map((f) => this.toSql(f, applicationId, params)).join(joiner)})`;
+    }
+    const toParam = (v: string | boolean): Param => (typeof v === 'boolean' ? (v ? 1 : 0) : v);
+    if (identifierFields.has(filter.field)) {
+      const kinds = KINDS[filter.field] ?? [];
+      params.push(applicationId, ...kinds);
+      const lookup = `c.user_id IN (SELECT user_id FROM ${this.identifiersTable} WHERE application_id = ? AND kind IN (${kinds.map(() => '?').join(', ')}) AND `;
+      if (filter.op === 'eq') {
+        params.push(toParam(filter.value));
+        return `${lookup}value = ?)`;
+      }
+      if (filter.op === 'in') {
+        params.push(...filter.values.map(toParam));
+        return `${lookup}value IN (${filter.values.map(() => '?').join(', ')}))`;
+      }
+      params.push(filter.pattern, filter.caseInsensitive ? 'i' : '');
+      return `${lookup}regexp_match(?, value, ?))`;
+    }
+    const column = `c.${COLUMNS[filter.field] ?? 'user_id'}`;
+    if (filter.op === 'eq') {
+      params.push(toParam(filter.value));
+      return `${column} = ?`;
+    }
+    if (filter.op === 'in') {
+      params.push(...filter.values.map(toParam));
+      return `${column} IN (${filter.values.map(() => '?').join(', ')})`;
+    }
+    params.push(filter.pattern, filter.caseInsensitive ? 'i' : '');
+    return `regexp_match(?, ${column}, ?)`;
+  }
+}
