@@ -1,5 +1,5 @@
 import type { SqliteDatabase } from '../shared/sqlite.js';
-import type { EventMetadata, NewEvent, StoredEvent } from './envelope.js';
+import type { EventMetadata, StoredEvent } from './envelope.js';
 import {
   WrongExpectedRevisionError,
   type AppendRequest,

@@ -1,0 +1,141 @@
+import { Command } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
+import { createLogger } from '../api/observability.js';
+import { registerApplication, registerPlatformClient } from '../commands/access/handlers.js';
+import type { CommandContext } from '../commands/commandRunner.js';
+import { evolveCustomerView } from '../projections/customers/customerView.js';
+import { loadConfig } from '../config.js';
+import { SqliteEventStore } from '../events/sqliteEventStore.js';
+import { userStream } from '../events/customerEvents.js';
+import { createService, type Service } from '../main.js';
+import { rebuildSqliteProjection } from '../projections/sqlite/rebuild.js';
+import { createRandomIds } from '../shared/ids.js';
+import { toUserSchema } from '../api/platform/customerMapping.js';
+
+const ids = createRandomIds();
+
+async function withService<T>(work: (service: Service) => Promise<T>): Promise<T> {
+  const service = await createService(loadConfig(), { logger: createLogger('warn') });
+  try {
+    return await work(service);
+  } finally {
+    await service.close();
+  }
+}
+
+const operatorContext = (name: string, company: string): CommandContext => ({
+  name,
+  commandId: `cli-${ids.token(12)}`,
+  metadata: { company_id: company, actor: { type: 'system', id: 'cli' }, correlation_id: `cli-${ids.token(12)}` },
+});
+
+function companyOption(value: string): string {
+  if (!/^\d+$/.test(value)) throw new Error(`--company must be numeric, got "${value}"`);
+  return value;
+}
+
+const program = new Command('user-service').description('Operator commands for the user service');
+
+const clients = program.command('clients').description('platform API clients (back-office credentials)');
+clients
+  .command('create')
+  .requiredOption('--company <id>', 'numeric company id', companyOption)
+  .option('--id <client_id>', 'client id (default: generated)')
+  .description('register a platform client; prints its secret once')
+  .action(async (options: { company: string; id?: string }) => {
+    const clientId = options.id ?? ids.objectId();
+    const secret = ids.token(32);
+    await withService((s) =>
+      registerPlatformClient(s.commands, operatorContext('registerPlatformClient', options.company), {
+        id: clientId,
+        company_id: options.company,
+        secret,
+      }),
+    );
+    console.log(JSON.stringify({ company_id: options.company, client_id: clientId, client_secret: secret }, null, 2));
+  });
+
+const applications = program.command('applications').description('sales channels (storefront credentials)');
+applications
+  .command('create')
+  .requiredOption('--company <id>', 'numeric company id', companyOption)
+  .option('--id <application_id>', 'application id (default: generated)')
+  .description('register a sales channel; prints its token once')
+  .action(async (options: { company: string; id?: string }) => {
+    const applicationId = options.id ?? ids.objectId();
+    const token = ids.token(32);
+    await withService((s) =>
+      registerApplication(s.commands, operatorContext('registerApplication', options.company), {
+        id: applicationId,
+        company_id: options.company,
+        secret: token,
+      }),
+    );
+    console.log(JSON.stringify({ company_id: options.company, application_id: applicationId, application_token: token }, null, 2));
+  });
+
+const projections = program.command('projections').description('read models built from the event log');
+projections
+  .command('rebuild [name]')
+  .description('rebuild a read model (or all) from position zero and swap it in')
+  .action(async (name: string | undefined) => {
+    await withService(async (s) => {
+      if (!(s.eventStore instanceof SqliteEventStore) || s.config.MONGODB_URL !== undefined) {
+        throw new Error('rebuild in place is implemented for the embedded store; see README for MongoDB');
+      }
+      const store = s.eventStore;
+      const names = name === undefined ? s.readStore.projections.map((p) => p.name) : [name];
+      for (const projection of names) {
+        const bar = new SingleBar({ format: `${projection} [{bar}] {percentage}% | {value}/{total} events | {eta}s left` }, Presets.shades_classic);
+        bar.start(1, 0);
+        const started = Date.now();
+        const { events } = rebuildSqliteProjection(s.db, store, projection, (done, total) => {
+          bar.setTotal(total);
+          bar.update(done);
+        });
+        bar.stop();
+        const seconds = (Date.now() - started) / 1000;
+        console.log(`${projection}: ${events} events in ${seconds.toFixed(2)} s`);
+      }
+    });
+  });
+
+const audit = program.command('audit').description('history from the event log');
+audit
+  .command('user <user_id>')
+  .option('--json', 'one JSON object per event')
+  .option('--at <time>', 'also print the customer as they were at this ISO time')
+  .description("print a customer's history: what changed, when, who did it, and why")
+  .action(async (userId: string, options: { json?: boolean; at?: string }) => {
+    await withService(async (s) => {
+      const events = await s.eventStore.readStream(userStream(userId));
+      if (events.length === 0) throw new Error(`no events for user ${userId}`);
+      for (const e of events) {
+        const data = e.data as Record<string, unknown>;
+        const entry = {
+          at: e.occurred_at,
+          type: e.type,
+          actor: `${e.metadata.actor.type}:${e.metadata.actor.id}`,
+          reason: data.reason,
+          reason_id: data.reason_id,
+          correlation_id: e.metadata.correlation_id,
+        };
+        if (options.json === true) console.log(JSON.stringify(entry));
+        else {
+          const why = entry.reason === undefined ? '' : `  reason="${String(entry.reason)}"${entry.reason_id === undefined ? '' : ` (${String(entry.reason_id)})`}`;
+          console.log(`${entry.at}  ${entry.type.padEnd(14)} by ${entry.actor}${why}`);
+        }
+      }
+      if (options.at !== undefined) {
+        const at = new Date(options.at);
+        if (Number.isNaN(at.getTime())) throw new Error(`--at: "${options.at}" is not an ISO date-time`);
+        const view = events.filter((e) => new Date(e.occurred_at) <= at).reduce(evolveCustomerView, null);
+        console.log(JSON.stringify(view === null ? null : toUserSchema(view), null, 2));
+      }
+    });
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { StoredEvent } from '../../src/events/envelope.js';
+import { SqliteEventStore } from '../../src/events/sqliteEventStore.js';
+import { openSqlite } from '../../src/shared/sqlite.js';
+import { eventStoreDbFactory } from '../support/remoteAdapters.js';
+import { eventStoreConformance } from './eventStoreSuite.js';
+
+function openSqliteStore(projector?: (events: StoredEvent[]) => void) {
+  const dir = mkdtempSync(join(tmpdir(), 'es-conformance-'));
+  const db = openSqlite(join(dir, 'events.sqlite'), 'NORMAL');
+  return {
+    db,
+    store: new SqliteEventStore(db, projector),
+    atomicMultiStream: true,
+    cleanup: async () => {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+eventStoreConformance('SQLite (embedded)', async () => openSqliteStore());
+
+const esdb = eventStoreDbFactory();
+const esdbMissing = esdb === undefined ? 'EVENTSTORE_URL is not set' : undefined;
+if (esdbMissing !== undefined) console.warn(`SKIPPED: EventStoreDB conformance suite (${esdbMissing}; set it to run against a server)`);
+eventStoreConformance(
+  'EventStoreDB',
+  async () => {
+    if (esdb === undefined) throw new Error(esdbMissing);
+    return { store: await esdb(), atomicMultiStream: false, cleanup: async () => {} };
+  },
+  esdbMissing,
+);
+
+describe('SQLite inline projections', () => {
+  it('a projection that throws rolls back the append with it', async () => {
+    const subject = openSqliteStore((events) => {
+      if (events.some((e) => e.type === 'Poison')) throw new Error('projection failed');
+    });
+    const base = { version: 1, metadata: { company_id: '1', actor: { type: 'system' as const, id: 's' }, correlation_id: 'c' }, occurred_at: 'x', data: {} };
+    await expect(subject.store.append([{ stream: 'p-1', expectedRevision: 'no_stream', events: [{ ...base, id: 'e1', type: 'Poison' }] }])).rejects.toThrow(
+      'projection failed',
+    );
+    expect(await subject.store.readStream('p-1')).toEqual([]);
+    await subject.store.append([{ stream: 'p-1', expectedRevision: 'no_stream', events: [{ ...base, id: 'e2', type: 'Fine' }] }]);
+    expect(await subject.store.readStream('p-1')).toHaveLength(1);
+    await subject.cleanup();
+  });
+
+  it('a failing append in a group commit does not fail its neighbours', async () => {
+    const subject = openSqliteStore();
+    const base = { version: 1, type: 'T', metadata: { company_id: '1', actor: { type: 'system' as const, id: 's' }, correlation_id: 'c' }, occurred_at: 'x', data: {} };
+    await subject.store.append([{ stream: 'taken', expectedRevision: 'no_stream', events: [{ ...base, id: 'e0' }] }]);
+    const results = await Promise.allSettled([
+      subject.store.append([{ stream: 'free-1', expectedRevision: 'no_stream', events: [{ ...base, id: 'e1' }] }]),
+      subject.store.append([{ stream: 'taken', expectedRevision: 'no_stream', events: [{ ...base, id: 'e2' }] }]),
+      subject.store.append([{ stream: 'free-2', expectedRevision: 'no_stream', events: [{ ...base, id: 'e3' }] }]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    await subject.cleanup();
+  });
+});

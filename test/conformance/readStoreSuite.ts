@@ -1,0 +1,160 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { StoredEvent } from '../../src/events/envelope.js';
+import type { CustomerEvent } from '../../src/events/customerEvents.js';
+import { parseCustomerQuery } from '../../src/projections/customers/customerFilter.js';
+import type { ReadStore } from '../../src/projections/readStore.js';
+
+export interface ReadStoreUnderTest {
+  readStore: ReadStore;
+  cleanup(): Promise<void>;
+}
+
+const APP = 'app-conformance';
+let position = 0n;
+const revisions = new Map<string, number>();
+
+function userEvent(userId: string, event: CustomerEvent): StoredEvent {
+  const stream = `user-${userId}`;
+  const revision = (revisions.get(stream) ?? -1) + 1;
+  revisions.set(stream, revision);
+  position += 1n;
+  return {
+    id: `${stream}-${revision}`,
+    stream,
+    revision,
+    position,
+    type: event.type,
+    version: 1,
+    data: event.data,
+    metadata: { company_id: '559', application_id: APP, actor: { type: 'system', id: 't' }, correlation_id: 'c' },
+    occurred_at: new Date(Date.UTC(2026, 0, 1, 0, 0, Number(position))).toISOString(),
+  };
+}
+
+const created = (userId: string, email: string, phone: string, extra: Record<string, unknown> = {}): CustomerEvent => ({
+  type: 'UserCreated',
+  data: {
+    user_id: userId,
+    application_id: APP,
+    company_id: '559',
+    username: `user_${userId}`,
+    meta: {},
+    phone_numbers: [{ phone, country_code: 91, active: true, primary: true, verified: true }],
+    emails: [{ email, active: true, primary: true, verified: true }],
+    account_type: 'user',
+    ...extra,
+  },
+});
+
+/** One behaviour suite that every read-store adapter runs. */
+export function readStoreConformance(name: string, open: () => Promise<ReadStoreUnderTest>, skipBecause?: string): void {
+  describe.skipIf(skipBecause !== undefined)(`read store conformance: ${name}${skipBecause === undefined ? '' : ` (skipped: ${skipBecause})`}`, () => {
+    let subject: ReadStoreUnderTest;
+    let store: ReadStore;
+    const apply = async (events: StoredEvent[]) => {
+      for (const projection of store.projections) {
+        await projection.apply(events.filter((e) => projection.streamPrefixes.some((p) => e.stream.startsWith(p))));
+      }
+    };
+    const ids = async (q: string, includeArchived = false) =>
+      (
+        await store.customers.list({ application_id: APP, filter: parseCustomerQuery(q), include_archived: includeArchived, page: { page_no: 1, page_size: 50 } })
+      ).items.map((c) => c.user_id);
+
+    beforeEach(async () => {
+      subject = await open();
+      store = subject.readStore;
+      revisions.clear();
+    });
+    afterEach(async () => subject.cleanup());
+
+    it('projects customers and finds them by email, phone, username and id', async () => {
+      await apply([userEvent('u1', created('u1', 'Ann@Example.com', '9000000001', { first_name: 'Ann' })), userEvent('u2', created('u2', 'bo@example.com', '9000000002'))]);
+      expect(await ids('ann@example.com')).toEqual(['u1']);
+      expect(await ids('9000000002')).toEqual(['u2']);
+      expect(await ids('919000000002')).toEqual(['u2']);
+      expect(await ids('USER_U1')).toEqual(['u1']);
+      expect(await ids('{"_id":"u2"}')).toEqual(['u2']);
+      expect(await ids('{"$or":[{"emails.email":"bo@example.com"},{"first_name":"Ann"}]}')).toEqual(['u2', 'u1']);
+      expect(await ids('{"emails.email":{"$regex":"^ANN@","$options":"i"}}')).toEqual(['u1']);
+      expect(await ids('{"phone_numbers.phone":{"$in":["9000000001","9000000002"]}}')).toEqual(['u2', 'u1']);
+      const view = await store.customers.get(APP, 'u1');
+      expect(view).toMatchObject({ user_id: 'u1', first_name: 'Ann', active: true, archive: false, revision: 0 });
+      expect(await store.customers.get('another-app', 'u1')).toBeNull();
+    });
+
+    it('applying the same events twice changes nothing', async () => {
+      const events = [
+        userEvent('u1', created('u1', 'a@example.com', '9000000001')),
+        userEvent('u1', { type: 'UserUpdated', data: { first_name: 'Once' } }),
+        userEvent('u1', { type: 'UserBlocked', data: { reason: 'r' } }),
+      ];
+      await apply(events);
+      const first = await store.customers.get(APP, 'u1');
+      await apply(events);
+      await apply(events.slice(0, 1));
+      expect(await store.customers.get(APP, 'u1')).toEqual(first);
+      expect(first).toMatchObject({ first_name: 'Once', active: false, revision: 2 });
+    });
+
+    it('leaves archived customers out of lists unless asked, and follows restore', async () => {
+      await apply([
+        userEvent('u1', created('u1', 'a@example.com', '9000000001')),
+        userEvent('u1', { type: 'UserArchived', data: { reason: 'gone' } }),
+      ]);
+      expect(await ids('a@example.com')).toEqual([]);
+      expect(await ids('a@example.com', true)).toEqual(['u1']);
+      expect(await ids('{"archive":true}')).toEqual(['u1']);
+      expect((await store.customers.get(APP, 'u1'))?.deleted_on).toBeDefined();
+      await apply([userEvent('u1', { type: 'UserRestored', data: { reason: 'back' } })]);
+      expect(await ids('a@example.com')).toEqual(['u1']);
+      expect((await store.customers.get(APP, 'u1'))?.deleted_on).toBeUndefined();
+    });
+
+    it('follows changed emails and phones, forgetting the old ones', async () => {
+      await apply([
+        userEvent('u1', created('u1', 'old@example.com', '9000000001')),
+        userEvent('u1', {
+          type: 'UserUpdated',
+          data: {
+            emails: [{ email: 'new@example.com', active: true, primary: true, verified: false }],
+            phone_numbers: [{ phone: '9000000009', country_code: 91, active: true, primary: true, verified: false }],
+          },
+        }),
+      ]);
+      expect(await ids('old@example.com')).toEqual([]);
+      expect(await ids('9000000001')).toEqual([]);
+      expect(await ids('new@example.com')).toEqual(['u1']);
+      expect(await ids('9000000009')).toEqual(['u1']);
+    });
+
+    it('pages newest first with a correct total', async () => {
+      await apply(Array.from({ length: 7 }, (_, i) => userEvent(`p${i}`, created(`p${i}`, `p${i}@example.com`, `900000010${i}`))));
+      const page = await store.customers.list({ application_id: APP, include_archived: false, page: { page_no: 2, page_size: 3 } });
+      expect(page.total).toBe(7);
+      expect(page.items.map((c) => c.user_id)).toEqual(['p3', 'p2', 'p1']);
+    });
+
+    it('keeps credentials and checkpoints', async () => {
+      position += 1n;
+      await apply([
+        {
+          id: `app-${position}`,
+          stream: 'application-a1',
+          revision: 0,
+          position,
+          type: 'ApplicationRegistered',
+          version: 1,
+          data: { application_id: 'a1', company_id: '559', token_hash: 'h1' },
+          metadata: { company_id: '559', actor: { type: 'system', id: 't' }, correlation_id: 'c' },
+          occurred_at: '2026-01-01T00:00:00.000Z',
+        },
+      ]);
+      expect(await store.access.application('a1')).toEqual({ id: 'a1', company_id: '559', secret_hash: 'h1' });
+      expect(await store.access.application('missing')).toBeNull();
+      await store.checkpoints.set('customers', 12345678901n);
+      expect(await store.checkpoints.get('customers')).toBe(12345678901n);
+      expect(await store.checkpoints.get('never-set')).toBe(0n);
+    });
+  });
+}
