@@ -22,15 +22,16 @@ async function register(
   registration: Registration,
   decide: typeof decidePlatformClient,
 ): Promise<{ changed: boolean }> {
-  // Hashed once, outside the retry loop: argon2 is deliberately slow.
-  const freshHash = await hashSecret(registration.secret);
+  // Hashed at most once, outside the retry loop, and only when needed: argon2 is deliberately slow.
+  let freshHash: string | undefined;
   return runCommand(deps, context, async () => {
     const loaded = await loadStream<CredentialState, AccessEvent>(deps.store, stream, evolveCredential, initialCredentialState);
     const secretAlreadyMatches =
       loaded.state.status === 'present' && (await verifySecret(loaded.state.secret_hash, registration.secret));
+    if (!secretAlreadyMatches) freshHash ??= await hashSecret(registration.secret);
     const events = decide(
       registration.id,
-      { type: 'RegisterCredential', company_id: registration.company_id, secret_hash: freshHash, secretAlreadyMatches },
+      { type: 'RegisterCredential', company_id: registration.company_id, secret_hash: freshHash ?? '', secretAlreadyMatches },
       loaded.state,
     );
     return { appends: [{ stream, expectedRevision: loaded.revision, events }], result: { changed: events.length > 0 } };
