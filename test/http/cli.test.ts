@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqliteEventStore } from '../../src/events/sqliteEventStore.js';
+import type { SqliteEventStore } from '../../src/events/sqliteEventStore.js';
 import { rebuildSqliteProjection } from '../../src/projections/sqlite/rebuild.js';
 import { COMPANY, call, startTestService, type TestService } from '../support/testService.js';
 

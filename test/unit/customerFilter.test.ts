@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCustomerQuery } from '../../src/projections/customers/customerFilter.js';
-import { DomainError } from '../../src/shared/errors.js';
+import type { DomainError } from '../../src/shared/errors.js';
 
 const fieldOf = (q: string) => {
   try {

@@ -35,6 +35,21 @@ export interface CustomersRouterDeps {
 
 const SEARCH_LIMIT = 50;
 
+/**
+ * The Fynd SDK (1.4.13) makes `username` a required field of createUser and lets every string be
+ * `""`, so a back office without a username or an email sends `""`: that means "not given" (the
+ * service then picks the username), not an invalid value.
+ */
+function withoutEmptyIdentifiers(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  const copy: Record<string, unknown> = { ...(body as Record<string, unknown>) };
+  for (const key of ['username', 'email']) {
+    const value = copy[key];
+    if (typeof value === 'string' && value.trim() === '') delete copy[key];
+  }
+  return copy;
+}
+
 export function customersRouter(deps: CustomersRouterDeps): Router {
   const router = Router({ mergeParams: true });
   const appOf = (params: unknown) => (params as { application_id: string }).application_id;
@@ -73,7 +88,7 @@ export function customersRouter(deps: CustomersRouterDeps): Router {
   });
 
   router.post('/customers', async (req, res) => {
-    const body = parseInput(createCustomerBody, req.body, 'body');
+    const body = parseInput(createCustomerBody, withoutEmptyIdentifiers(req.body), 'body');
     const phone = parsePhone('body.phone_number', body.phone_number, deps.defaultCountryCode);
     const userId = deps.ids.objectId();
     const created = await createCustomer(deps.commands, context(req, 'createCustomer'), {
