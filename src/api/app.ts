@@ -33,8 +33,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'extended');
   app.use(requestLogging(deps.logger));
   app.use(deps.metrics.middleware);
-  app.use(express.json({ limit: '1mb' }));
-  app.use(express.urlencoded({ extended: false, limit: '64kb' }));
+  const json = express.json({ limit: '1mb' });
 
   app.get('/health', async (_req, res) => {
     const health = await deps.health();
@@ -44,7 +43,7 @@ export function createApp(deps: AppDeps): Express {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
-  app.post(TOKEN_PATH, async (req, res) => {
+  app.post(TOKEN_PATH, express.urlencoded({ extended: false, limit: '16kb' }), json, async (req, res) => {
     const grant = (req.body as { grant_type?: unknown } | undefined)?.grant_type;
     if (grant !== 'client_credentials') {
       res.status(400).json({ success: false, code: 'unsupported_grant_type', message: 'grant_type: only client_credentials is supported' });
@@ -54,7 +53,8 @@ export function createApp(deps: AppDeps): Express {
     res.json(await deps.tokens.issue(company_id, req.headers.authorization));
   });
 
-  app.use(PLATFORM_PREFIX, requirePlatformAccess(deps.tokens, deps.readStore.access));
+  // Authenticate before parsing: an anonymous caller cannot make the server read a 1 MiB body.
+  app.use(PLATFORM_PREFIX, requirePlatformAccess(deps.tokens, deps.readStore.access), json);
   app.use(
     PLATFORM_PREFIX,
     customersRouter({

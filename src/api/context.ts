@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { randomUUID } from 'node:crypto';
 import type { CommandContext } from '../commands/commandRunner.js';
 import type { Actor } from '../events/envelope.js';
 
@@ -9,7 +10,9 @@ export function commandContext(req: Request, name: string, actor: Actor): Comman
   const correlation = req.headers['x-correlation-id'];
   return {
     name,
-    commandId: requestId,
+    // Never the client's x-request-id: event ids derive from it, and a reused one would make a
+    // second, different write look like a retry of the first.
+    commandId: randomUUID(),
     metadata: {
       company_id,
       ...(application_id === undefined ? {} : { application_id }),

@@ -80,7 +80,7 @@ export class SqliteEventStore implements EventStore {
       lastRevision: db.prepare<[string], { revision: number }>(
         'SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1',
       ),
-      byId: db.prepare<[string], { stream: string; revision: number }>('SELECT stream, revision FROM events WHERE id = ?'),
+      byId: db.prepare<[string], { stream: string; revision: number; type: string }>('SELECT stream, revision, type FROM events WHERE id = ?'),
       insert: db.prepare(
         `INSERT INTO events (id, stream, revision, type, version, data, metadata, occurred_at)
          VALUES (@id, @stream, @revision, @type, @version, @data, @metadata, @occurred_at)`,
@@ -192,7 +192,9 @@ export class SqliteEventStore implements EventStore {
     let revision: number | undefined;
     for (const [i, event] of request.events.entries()) {
       const found = this.statements.byId.get(event.id);
-      if (found === undefined || found.stream !== request.stream || found.revision !== first + i) return undefined;
+      if (found === undefined || found.stream !== request.stream || found.revision !== first + i || found.type !== event.type) {
+        return undefined;
+      }
       revision = found.revision;
     }
     return revision;

@@ -140,6 +140,26 @@ describe('platform customers', () => {
     expect((await call('GET', `${t.platformBase}/customers/${b._id}`, token)).body.user).toMatchObject({ active: false });
   });
 
+  it('stores every acknowledged update even when clients reuse one x-request-id', async () => {
+    const user = await createOk();
+    const names = Array.from({ length: 10 }, (_, i) => `Name${i}`);
+    const results = await Promise.all(
+      names.map((first_name) =>
+        fetch(`${t.platformBase}/customers/${user._id}`, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-request-id': 'same-id-for-all' },
+          body: JSON.stringify({ first_name }),
+        }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(names.map(() => 200));
+    const written = (await t.service.eventStore.readStream(userStream(user._id)))
+      .filter((e) => e.type === 'UserUpdated')
+      .map((e) => (e.data as { first_name: string }).first_name)
+      .sort();
+    expect(written).toEqual(names);
+  });
+
   it('blocks all listed customers or none when one id is unknown', async () => {
     const a = await createOk();
     const res = await call('PUT', `${t.platformBase}/customers/activation`, token, {
