@@ -30,6 +30,10 @@ export const configSchema = z.object({
   SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TOKEN_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  DATA_ENCRYPTION_KEY: z
+    .string()
+    .regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, 'must be 32 bytes as 64 hex characters or base64')
+    .optional(),
   TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
   BOOTSTRAP_PLATFORM_CLIENTS: credentialList('<company_id>:<client_id>:<client_secret>'),
   BOOTSTRAP_APPLICATIONS: credentialList('<company_id>:<application_id>:<application_token>'),
@@ -54,10 +58,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const config = parsed.data;
-  if ((config.EVENTSTORE_URL !== undefined || config.MONGODB_URL !== undefined) && config.TOKEN_SIGNING_KEY === undefined) {
-    throw new ConfigError(
-      'invalid configuration:\n  TOKEN_SIGNING_KEY: required when EVENTSTORE_URL or MONGODB_URL is set (instances must share it)',
-    );
+  if (config.EVENTSTORE_URL !== undefined || config.MONGODB_URL !== undefined) {
+    // Shared stores mean several instances: they must share these keys, and none may be made up per instance.
+    const missing = (['TOKEN_SIGNING_KEY', 'DATA_ENCRYPTION_KEY'] as const).filter((name) => config[name] === undefined);
+    if (missing.length > 0) {
+      throw new ConfigError(
+        `invalid configuration:\n${missing.map((name) => `  ${name}: required when EVENTSTORE_URL or MONGODB_URL is set (instances must share it)`).join('\n')}`,
+      );
+    }
   }
   return config;
 }

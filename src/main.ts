@@ -16,7 +16,11 @@ import { SqliteReadStore } from './projections/sqlite/sqliteReadStore.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { createRandomIds, type IdGenerator } from './shared/ids.js';
 import { openSqlite, type SqliteDatabase } from './shared/sqlite.js';
-import { loadOrCreateSigningKey } from './shared/settings.js';
+import { loadOrCreateEncryptionKey, loadOrCreateSigningKey } from './shared/settings.js';
+import { FieldCipher } from './shared/fieldCipher.js';
+import type { SessionDeps } from './commands/session/sessions.js';
+import { SqliteSessionStore } from './commands/session/sqliteSessionStore.js';
+import { RedisSessionStore } from './commands/session/redisSessionStore.js';
 
 export interface ServiceOptions {
   clock?: Clock;
@@ -30,6 +34,8 @@ export interface Service {
   eventStore: EventStore;
   readStore: ReadStore;
   commands: CommandDeps;
+  sessionDeps: SessionDeps;
+  cipher: FieldCipher;
   runner: ProjectionRunner;
   db: SqliteDatabase;
   logger: Logger;
@@ -52,7 +58,12 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const eventStore: EventStore =
     remote.eventStore ?? new SqliteEventStore(db, inline && readStore instanceof SqliteReadStore ? readStore.inlineProjector : undefined);
 
-  const runner = new ProjectionRunner(eventStore, readStore.projections, readStore.checkpoints, {
+  // A shared read store is fed by the lease holder alone; the other instances' runners follow its checkpoints.
+  const lease = remote.lease;
+  await lease?.start();
+  const runnerLog = lease?.gateLog(eventStore) ?? eventStore;
+  const runnerCheckpoints = lease?.gateCheckpoints(readStore.checkpoints) ?? readStore.checkpoints;
+  const runner = new ProjectionRunner(runnerLog, readStore.projections, runnerCheckpoints, {
     logger,
     pollMs: config.PROJECTION_POLL_MS,
     batchSize: 2000,
@@ -72,6 +83,10 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const commands: CommandDeps = { store: eventStore, clock, consistency, observer: metrics };
   await bootstrap(config, commands);
 
+  const cipher = new FieldCipher(config.DATA_ENCRYPTION_KEY ?? loadOrCreateEncryptionKey(db));
+  const sessionStore = remote.redis === undefined ? new SqliteSessionStore(db) : new RedisSessionStore(remote.redis);
+  const sessionDeps: SessionDeps = { ...commands, sessions: sessionStore, ids };
+
   const signingKey = config.TOKEN_SIGNING_KEY ?? loadOrCreateSigningKey(db);
   const tokens = new PlatformTokens(signingKey, config.TOKEN_TTL_SECONDS, readStore.access, clock);
   const health: HealthCheck = async () => {
@@ -87,7 +102,18 @@ export async function createService(config: Config, options: ServiceOptions = {}
     }
     return { ready: Object.values(checks).every((c) => c.ok), checks };
   };
-  const app = createApp({ commands, readStore, ids, tokens, metrics, logger, health, defaultCountryCode: config.DEFAULT_COUNTRY_CODE });
+  const app = createApp({
+    commands,
+    sessions: sessionDeps,
+    readStore,
+    ids,
+    tokens,
+    cipher,
+    metrics,
+    logger,
+    health,
+    defaultCountryCode: config.DEFAULT_COUNTRY_CODE,
+  });
 
   return {
     app,
@@ -95,6 +121,8 @@ export async function createService(config: Config, options: ServiceOptions = {}
     eventStore,
     readStore,
     commands,
+    sessionDeps,
+    cipher,
     runner,
     db,
     logger,

@@ -3,6 +3,10 @@ import type { Logger } from 'pino';
 import type { CommandDeps } from '../commands/commandRunner.js';
 import type { ReadStore } from '../projections/readStore.js';
 import type { IdGenerator } from '../shared/ids.js';
+import type { FieldCipher } from '../shared/fieldCipher.js';
+import type { SessionDeps } from '../commands/session/sessions.js';
+import { platformConfigRouter } from './platform/platformConfig.js';
+import { sessionsRouter } from './platform/sessions.js';
 import { errorHandler, notFoundRoute } from './errors.js';
 import { requestLogging, type Metrics } from './observability.js';
 import { customersRouter } from './platform/customers.js';
@@ -14,7 +18,9 @@ export interface HealthCheck {
 
 export interface AppDeps {
   commands: CommandDeps;
+  sessions: SessionDeps;
   readStore: ReadStore;
+  cipher: FieldCipher;
   ids: IdGenerator;
   tokens: PlatformTokens;
   metrics: Metrics;
@@ -55,9 +61,16 @@ export function createApp(deps: AppDeps): Express {
 
   // Authenticate before parsing: an anonymous caller cannot make the server read a 1 MiB body.
   app.use(PLATFORM_PREFIX, requirePlatformAccess(deps.tokens, deps.readStore.access), json);
+  // Before the customers router, whose /customers/:user_id would otherwise take /customers/sessions.
+  app.use(
+    PLATFORM_PREFIX,
+    sessionsRouter({ sessions: deps.sessions, customers: deps.readStore.customers, platformConfigs: deps.readStore.platformConfigs }),
+  );
+  app.use(PLATFORM_PREFIX, platformConfigRouter({ commands: deps.commands, platformConfigs: deps.readStore.platformConfigs, cipher: deps.cipher }));
   app.use(
     PLATFORM_PREFIX,
     customersRouter({
+      sessions: deps.sessions,
       commands: deps.commands,
       customers: deps.readStore.customers,
       ids: deps.ids,

@@ -2,10 +2,18 @@ import type { z } from 'zod';
 import { accessEventSchemas } from './accessEvents.js';
 import { customerEventSchemas } from './customerEvents.js';
 import { identifierEventSchemas } from './identifierEvents.js';
+import { platformConfigEventSchemas } from './platformConfigEvents.js';
+import { sessionEventSchemas } from './sessionEvents.js';
 
 /** Every event type the service writes, with the schema of its current version. */
 export const eventCatalogue: Record<string, { version: number; schema: z.ZodType }> = Object.fromEntries(
-  Object.entries({ ...customerEventSchemas, ...identifierEventSchemas, ...accessEventSchemas }).map(([type, schema]) => [
+  Object.entries({
+    ...customerEventSchemas,
+    ...identifierEventSchemas,
+    ...accessEventSchemas,
+    ...platformConfigEventSchemas,
+    ...sessionEventSchemas,
+  }).map(([type, schema]) => [
     type,
     { version: 1, schema },
   ]),

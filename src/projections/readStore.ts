@@ -1,6 +1,7 @@
 import type { StoredEvent } from '../events/envelope.js';
 import type { CustomerFilter } from './customers/customerFilter.js';
 import type { CustomerView } from './customers/customerView.js';
+import type { PlatformConfigView } from './platformConfigs/platformConfigView.js';
 
 export interface Page {
   page_no: number;
@@ -32,6 +33,11 @@ export interface AccessReadModel {
   applications(): Promise<CredentialView[]>;
 }
 
+export interface PlatformConfigReadModel {
+  /** The stored document (provider secrets encrypted); null until the sales channel's config is first changed. */
+  get(applicationId: string): Promise<PlatformConfigView | null>;
+}
+
 /** A read model as the projection runner sees it: idempotent application of events. */
 export interface Projection {
   name: string;
@@ -47,6 +53,7 @@ export interface CheckpointStore {
 export interface ReadStore {
   customers: CustomersReadModel;
   access: AccessReadModel;
+  platformConfigs: PlatformConfigReadModel;
   projections: Projection[];
   checkpoints: CheckpointStore;
   close(): Promise<void>;

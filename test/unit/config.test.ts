@@ -29,7 +29,11 @@ describe('configuration', () => {
   });
 
   it('requires a shared token key when instances share remote stores', () => {
-    expect(() => loadConfig({ MONGODB_URL: 'mongodb://mongo:27017' })).toThrow(/TOKEN_SIGNING_KEY/);
-    expect(loadConfig({ MONGODB_URL: 'mongodb://m', TOKEN_SIGNING_KEY: 'k'.repeat(32) }).MONGODB_URL).toBe('mongodb://m');
+    expect(() => loadConfig({ MONGODB_URL: 'mongodb://mongo:27017' })).toThrow(/TOKEN_SIGNING_KEY[\s\S]*DATA_ENCRYPTION_KEY/);
+    expect(() => loadConfig({ EVENTSTORE_URL: 'esdb://e', TOKEN_SIGNING_KEY: 'k'.repeat(32), DATA_ENCRYPTION_KEY: 'short' })).toThrow(
+      /DATA_ENCRYPTION_KEY/,
+    );
+    const config = loadConfig({ MONGODB_URL: 'mongodb://m', TOKEN_SIGNING_KEY: 'k'.repeat(32), DATA_ENCRYPTION_KEY: 'ab'.repeat(32) });
+    expect(config.MONGODB_URL).toBe('mongodb://m');
   });
 });

@@ -11,6 +11,7 @@ import {
 } from '../../commands/customer/handlers.js';
 import { parseCustomerQuery, plainSearch, type CustomerFilter } from '../../projections/customers/customerFilter.js';
 import type { CustomersReadModel } from '../../projections/readStore.js';
+import { endSessions, type SessionDeps } from '../../commands/session/sessions.js';
 import { notFound } from '../../shared/errors.js';
 import type { IdGenerator } from '../../shared/ids.js';
 import { commandContext, platformActor } from '../context.js';
@@ -28,6 +29,7 @@ import {
 
 export interface CustomersRouterDeps {
   commands: CommandDeps;
+  sessions: SessionDeps;
   customers: CustomersReadModel;
   ids: IdGenerator;
   defaultCountryCode: number;
@@ -55,6 +57,9 @@ export function customersRouter(deps: CustomersRouterDeps): Router {
   const appOf = (params: unknown) => (params as { application_id: string }).application_id;
   const companyOf = (params: unknown) => (params as { company_id: string }).company_id;
   const context = (req: Parameters<typeof platformActor>[0], name: string) => commandContext(req, name, platformActor(req));
+  // A blocked or archived customer is signed out everywhere, at once.
+  const endAllSessions = (req: Parameters<typeof platformActor>[0], userId: string, reason: string) =>
+    endSessions(deps.sessions, context(req, 'endSessionsOfDeactivatedCustomer'), { application_id: appOf(req.params), user_id: userId, reason });
 
   router.get('/customers/list', async (req, res) => {
     const query = parseInput(listQuery, req.query, 'query');
@@ -115,16 +120,18 @@ export function customersRouter(deps: CustomersRouterDeps): Router {
 
   router.put('/customers/activation', async (req, res) => {
     const body = parseInput(blockBody, req.body, 'body');
-    await setCustomersActive(deps.commands, context(req, body.status ? 'unblockCustomers' : 'blockCustomers'), body.user_id, body.status, {
-      reason: body.reason,
-      ...(body.reason_id === undefined ? {} : { reason_id: body.reason_id }),
-    });
+    const reason = { reason: body.reason, ...(body.reason_id === undefined ? {} : { reason_id: body.reason_id }) };
+    await setCustomersActive(deps.commands, context(req, body.status ? 'unblockCustomers' : 'blockCustomers'), body.user_id, body.status, reason);
+    if (!body.status) {
+      for (const userId of new Set(body.user_id)) await endAllSessions(req, userId, `customer blocked: ${body.reason}`);
+    }
     res.json({ success: true });
   });
 
   router.put('/customers/archive', async (req, res) => {
     const { user_id, ...reason } = parseInput(archiveBody, req.body, 'body');
     await archiveCustomer(deps.commands, context(req, 'archiveCustomer'), user_id, reason);
+    await endAllSessions(req, user_id, `customer archived${reason.reason === undefined ? '' : `: ${reason.reason}`}`);
     res.json({ success: true });
   });
 

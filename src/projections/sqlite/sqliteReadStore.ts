@@ -3,7 +3,9 @@ import type { SqliteDatabase } from '../../shared/sqlite.js';
 import { accessStreamPrefixes } from '../access/accessView.js';
 import { customersStreamPrefixes } from '../customers/customerView.js';
 import type { CheckpointStore, Projection, ReadStore } from '../readStore.js';
+import { platformConfigStreamPrefixes } from '../platformConfigs/platformConfigView.js';
 import { SqliteAccessReadModel } from './sqliteAccess.js';
+import { SqlitePlatformConfigReadModel } from './sqlitePlatformConfigs.js';
 import { registerRegexp, SqliteCustomersReadModel } from './sqliteCustomers.js';
 
 export interface SqliteProjection extends Projection {
@@ -57,18 +59,21 @@ export class SqliteCheckpoints implements CheckpointStore {
 export function createSqliteProjections(db: SqliteDatabase, suffix = '') {
   const customers = new SqliteCustomersReadModel(db, `customers${suffix}`);
   const access = new SqliteAccessReadModel(db, suffix);
+  const platformConfigs = new SqlitePlatformConfigReadModel(db, `platform_configs${suffix}`);
   const projections: SqliteProjection[] = [
     sqliteProjection('customers', customersStreamPrefixes, [customers.table, customers.identifiersTable], (e) =>
       customers.applySync(e),
     ),
     sqliteProjection('access', accessStreamPrefixes, access.tables, (e) => access.applySync(e)),
+    sqliteProjection('platformConfigs', platformConfigStreamPrefixes, [platformConfigs.table], (e) => platformConfigs.applySync(e)),
   ];
-  return { customers, access, projections };
+  return { customers, access, platformConfigs, projections };
 }
 
 export class SqliteReadStore implements ReadStore {
   readonly customers;
   readonly access;
+  readonly platformConfigs;
   readonly projections: SqliteProjection[];
   readonly checkpoints: SqliteCheckpoints;
 
@@ -77,6 +82,7 @@ export class SqliteReadStore implements ReadStore {
     const built = createSqliteProjections(db);
     this.customers = built.customers;
     this.access = built.access;
+    this.platformConfigs = built.platformConfigs;
     this.projections = built.projections;
     this.checkpoints = new SqliteCheckpoints(db);
   }

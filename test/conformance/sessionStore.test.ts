@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RedisSessionStore } from '../../src/commands/session/redisSessionStore.js';
+import type { SessionRecord, SessionStore } from '../../src/commands/session/sessionStore.js';
+import { SqliteSessionStore } from '../../src/commands/session/sqliteSessionStore.js';
+import { openSqlite } from '../../src/shared/sqlite.js';
+
+const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
+const record = (overrides: Partial<SessionRecord> = {}): SessionRecord => ({
+  session_id: randomUUID().replaceAll('-', ''),
+  token_hash: randomUUID(),
+  user_id: 'u1',
+  application_id: 'app1',
+  domain: 'shop.example.com',
+  user_agent: 'test-agent',
+  ip: '127.0.0.1',
+  created_at: T0,
+  expires_at: T0 + 60_000,
+  duration_ms: 60_000,
+  rolling: false,
+  ...overrides,
+});
+
+/** One behaviour suite for every session store adapter. */
+function sessionStoreConformance(name: string, open: () => Promise<{ store: SessionStore; cleanup(): Promise<void> }>) {
+  describe(`session store conformance: ${name}`, () => {
+    let store: SessionStore;
+    let cleanup: () => Promise<void>;
+    beforeEach(async () => {
+      ({ store, cleanup } = await open());
+    });
+    afterEach(async () => cleanup());
+
+    it('finds a live session by its token hash, never an expired one', async () => {
+      const s = record();
+      await store.save(s);
+      expect(await store.findByTokenHash(s.token_hash, T0 + 1000)).toEqual(s);
+      expect(await store.findByTokenHash(s.token_hash, T0 + 60_000)).toBeNull();
+      expect(await store.findByTokenHash('unknown', T0)).toBeNull();
+    });
+
+    it('lists only the live sessions of that user of that application', async () => {
+      const a = record();
+      const b = record({ created_at: T0 + 1, expires_at: T0 + 120_000 });
+      await store.save(a);
+      await store.save(b);
+      await store.save(record({ user_id: 'u2' }));
+      await store.save(record({ application_id: 'app2' }));
+      expect((await store.listForUser('app1', 'u1', T0 + 10)).map((s) => s.session_id)).toEqual([a.session_id, b.session_id]);
+      expect((await store.listForUser('app1', 'u1', T0 + 90_000)).map((s) => s.session_id)).toEqual([b.session_id]);
+    });
+
+    it('extends a session, and does not bring back one that was removed', async () => {
+      const s = record({ rolling: true });
+      await store.save(s);
+      await store.extend(s.session_id, T0 + 500_000, T0 + 30_000);
+      expect((await store.findByTokenHash(s.token_hash, T0 + 400_000))?.expires_at).toBe(T0 + 500_000);
+      await store.remove('app1', 'u1', [s.session_id], T0 + 30_000);
+      await store.extend(s.session_id, T0 + 900_000, T0 + 30_000);
+      expect(await store.findByTokenHash(s.token_hash, T0 + 30_000)).toBeNull();
+    });
+
+    it('removes one or all sessions of a user, reporting each once, and no one else’s', async () => {
+      const [a, b, c] = [record(), record(), record()];
+      const other = record({ user_id: 'u2' });
+      for (const s of [a!, b!, c!, other]) await store.save(s);
+      expect(await store.remove('app1', 'u1', [a!.session_id, other.session_id], T0)).toEqual([a!.session_id]);
+      expect(await store.findByTokenHash(other.token_hash, T0)).not.toBeNull();
+      const both = await Promise.all([store.remove('app1', 'u1', undefined, T0), store.remove('app1', 'u1', undefined, T0)]);
+      expect(both.flat().sort()).toEqual([b!.session_id, c!.session_id].sort());
+      expect(await store.listForUser('app1', 'u1', T0)).toEqual([]);
+    });
+  });
+}
+
+sessionStoreConformance('SQLite (embedded)', async () => {
+  const db = openSqlite(':memory:');
+  return {
+    store: new SqliteSessionStore(db),
+    cleanup: async () => {
+      db.close();
+    },
+  };
+});
+
+const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
+afterAll(async () => {
+  redis.disconnect();
+});
+sessionStoreConformance('Redis', async () => {
+  const prefix = `test:sess:${randomUUID()}:`;
+  return {
+    store: new RedisSessionStore(redis, prefix),
+    cleanup: async () => {
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+    },
+  };
+});
