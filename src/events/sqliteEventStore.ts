@@ -82,11 +82,16 @@ export class SqliteEventStore implements EventStore {
       ),
       byId: db.prepare<[string], { stream: string; revision: number; type: string }>('SELECT stream, revision, type FROM events WHERE id = ?'),
       insert: db.prepare(
-        `INSERT INTO events (id, stream, revision, type, version, data, metadata, occurred_at)
-         VALUES (@id, @stream, @revision, @type, @version, @data, @metadata, @occurred_at)`,
+        'INSERT INTO events (id, stream, revision, type, version, data, metadata, occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       readStream: db.prepare<[string], EventRow>('SELECT * FROM events WHERE stream = ? ORDER BY revision'),
       head: db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
+      // Prepared once: db.exec would parse these again for every append of every group.
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      savepoint: db.prepare('SAVEPOINT append_one'),
+      release: db.prepare('RELEASE append_one'),
+      rollbackTo: db.prepare('ROLLBACK TO append_one'),
+      commit: db.prepare('COMMIT'),
     };
   }
 
@@ -114,19 +119,20 @@ export class SqliteEventStore implements EventStore {
     this.queue = [];
     const outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }> = [];
     try {
-      this.db.exec('BEGIN IMMEDIATE');
+      const { begin, savepoint, release, rollbackTo, commit } = this.statements;
+      begin.run();
       for (const pending of batch) {
-        this.db.exec('SAVEPOINT append_one');
+        savepoint.run();
         try {
           outcomes.push({ ok: true, result: this.write(pending.requests) });
-          this.db.exec('RELEASE append_one');
+          release.run();
         } catch (error) {
-          this.db.exec('ROLLBACK TO append_one');
-          this.db.exec('RELEASE append_one');
+          rollbackTo.run();
+          release.run();
           outcomes.push({ ok: false, error });
         }
       }
-      this.db.exec('COMMIT');
+      commit.run();
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       for (const pending of batch) pending.reject(error);
@@ -165,16 +171,16 @@ export class SqliteEventStore implements EventStore {
       let revision = current;
       for (const event of request.events) {
         revision += 1;
-        const info = this.statements.insert.run({
-          id: event.id,
-          stream: request.stream,
+        const info = this.statements.insert.run(
+          event.id,
+          request.stream,
           revision,
-          type: event.type,
-          version: event.version,
-          data: JSON.stringify(event.data),
-          metadata: JSON.stringify(event.metadata),
-          occurred_at: event.occurred_at,
-        });
+          event.type,
+          event.version,
+          JSON.stringify(event.data),
+          JSON.stringify(event.metadata),
+          event.occurred_at,
+        );
         position = BigInt(info.lastInsertRowid);
         written.push({ ...event, stream: request.stream, revision, position });
       }

@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import type { StoredEvent } from '../../events/envelope.js';
 import type { SqliteDatabase } from '../../shared/sqlite.js';
@@ -50,6 +51,7 @@ function hasField(filter: CustomerFilter, field: CustomerField): boolean {
 export class SqliteCustomersReadModel implements CustomersReadModel {
   readonly identifiersTable: string;
   private readonly statements;
+  private readonly listStatements = new Map<string, Statement<Param[], unknown>>();
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -64,8 +66,7 @@ export class SqliteCustomersReadModel implements CustomersReadModel {
       upsert: db.prepare(
         `INSERT INTO ${t} (application_id, user_id, seq, revision, archived, active, username, first_name, last_name,
            gender, external_id, rr_id, doc)
-         VALUES (@application_id, @user_id, @seq, @revision, @archived, @active, @username, @first_name, @last_name,
-           @gender, @external_id, @rr_id, @doc)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (application_id, user_id) DO UPDATE SET revision = excluded.revision, archived = excluded.archived,
            active = excluded.active, username = excluded.username, first_name = excluded.first_name,
            last_name = excluded.last_name, gender = excluded.gender, external_id = excluded.external_id,
@@ -101,14 +102,18 @@ export class SqliteCustomersReadModel implements CustomersReadModel {
 
   /** Applies events in order; one read and one write per customer however many events it has. */
   applySync(events: StoredEvent[]): void {
-    const touched = new Map<string, CustomerView | null>();
+    const touched = new Map<string, { view: CustomerView | null; existed: boolean }>();
     for (const event of events) {
       const userId = event.stream.slice('user-'.length);
-      let view = touched.has(userId) ? (touched.get(userId) ?? null) : this.loadByUser(userId);
-      view = evolveCustomerView(view, event);
-      touched.set(userId, view);
+      let entry = touched.get(userId);
+      if (entry === undefined) {
+        const loaded = this.loadByUser(userId);
+        entry = { view: loaded, existed: loaded !== null };
+        touched.set(userId, entry);
+      }
+      entry.view = evolveCustomerView(entry.view, event);
     }
-    for (const view of touched.values()) if (view !== null) this.write(view);
+    for (const { view, existed } of touched.values()) if (view !== null) this.write(view, existed);
   }
 
   private loadByUser(userId: string): CustomerView | null {
@@ -116,24 +121,24 @@ export class SqliteCustomersReadModel implements CustomersReadModel {
     return row === undefined ? null : (JSON.parse(row.doc) as CustomerView);
   }
 
-  private write(view: CustomerView): void {
-    const optional = (value: string | undefined) => value ?? null;
-    this.statements.upsert.run({
-      application_id: view.application_id,
-      user_id: view.user_id,
-      seq: view.seq,
-      revision: view.revision,
-      archived: view.archive ? 1 : 0,
-      active: view.active ? 1 : 0,
-      username: view.username,
-      first_name: optional(view.first_name),
-      last_name: optional(view.last_name),
-      gender: optional(view.gender),
-      external_id: optional(view.external_id),
-      rr_id: optional(view.rr_id),
-      doc: JSON.stringify(view),
-    });
-    this.statements.deleteKeys.run(view.application_id, view.user_id);
+  /** `existed`: the customer had a row before; rows are never deleted, so one without had no keys either. */
+  private write(view: CustomerView, existed: boolean): void {
+    this.statements.upsert.run(
+      view.application_id,
+      view.user_id,
+      view.seq,
+      view.revision,
+      view.archive ? 1 : 0,
+      view.active ? 1 : 0,
+      view.username,
+      view.first_name ?? null,
+      view.last_name ?? null,
+      view.gender ?? null,
+      view.external_id ?? null,
+      view.rr_id ?? null,
+      JSON.stringify(view),
+    );
+    if (existed) this.statements.deleteKeys.run(view.application_id, view.user_id);
     for (const key of searchKeysOf(view)) {
       this.statements.insertKey.run(view.application_id, key.kind, key.value, view.user_id);
     }
@@ -150,12 +155,68 @@ export class SqliteCustomersReadModel implements CustomersReadModel {
     const filter = query.filter;
     if (!query.include_archived && (filter === undefined || !hasField(filter, 'archive'))) where += ' AND c.archived = 0';
     if (filter !== undefined) where += ` AND ${this.toSql(filter, query.application_id, params)}`;
-    const total = this.db.prepare<Param[], { n: number }>(`SELECT COUNT(*) AS n FROM ${this.table} c WHERE ${where}`).get(...params)?.n ?? 0;
+    // A filter that names identifiers or ids starts from those few user ids (CROSS JOIN fixes the
+    // join order), rather than walking every customer of the application in `seq` order.
+    const driver = filter === undefined ? undefined : this.driverOf(filter, query.application_id);
+    const from = driver === undefined ? `${this.table} c` : `(${driver.sql}) AS m CROSS JOIN ${this.table} c`;
+    if (driver !== undefined) {
+      where = `c.user_id = m.user_id AND ${where}`;
+      params.unshift(...driver.params);
+    }
+    const total = this.cached<{ n: number }>(`SELECT COUNT(*) AS n FROM ${from} WHERE ${where}`).get(...params)?.n ?? 0;
     const { page_no, page_size } = query.page;
-    const rows = this.db
-      .prepare<Param[], { doc: string }>(`SELECT c.doc FROM ${this.table} c WHERE ${where} ORDER BY c.seq DESC LIMIT ? OFFSET ?`)
-      .all(...params, page_size, (page_no - 1) * page_size);
+    const rows = this.cached<{ doc: string }>(`SELECT c.doc FROM ${from} WHERE ${where} ORDER BY c.seq DESC LIMIT ? OFFSET ?`).all(
+      ...params,
+      page_size,
+      (page_no - 1) * page_size,
+    );
     return { items: rows.map((r) => JSON.parse(r.doc) as CustomerView), total };
+  }
+
+  /** Statements by SQL text: a filter's shape, not its values, decides the text. */
+  private cached<Row>(sql: string): Statement<Param[], Row> {
+    let statement = this.listStatements.get(sql);
+    if (statement === undefined) {
+      if (this.listStatements.size >= 200) this.listStatements.clear();
+      statement = this.db.prepare<Param[], unknown>(sql);
+      this.listStatements.set(sql, statement);
+    }
+    return statement as Statement<Param[], Row>;
+  }
+
+  /**
+   * The user ids a filter can match at most, read from an index: the identifier table for an
+   * email, phone or username (equality or list), the ids themselves for user_id. An `and` needs
+   * one such child, an `or` needs all of them; anything else (a regex, a name) has none.
+   */
+  private driverOf(filter: CustomerFilter, applicationId: string): { sql: string; params: Param[] } | undefined {
+    if (filter.op === 'and') {
+      for (const child of filter.filters) {
+        const driver = this.driverOf(child, applicationId);
+        if (driver !== undefined) return driver;
+      }
+      return undefined;
+    }
+    if (filter.op === 'or') {
+      const drivers = filter.filters.map((child) => this.driverOf(child, applicationId));
+      if (drivers.some((d) => d === undefined)) return undefined;
+      const parts = drivers.filter((d) => d !== undefined);
+      return { sql: parts.map((d) => d.sql).join(' UNION '), params: parts.flatMap((d) => d.params) };
+    }
+    if (filter.op === 'regex') return undefined;
+    const values = (filter.op === 'eq' ? [filter.value] : filter.values).map((v): Param => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
+    const marks = values.map(() => '?').join(', ');
+    if (identifierFields.has(filter.field)) {
+      const kinds = KINDS[filter.field] ?? [];
+      return {
+        sql: `SELECT DISTINCT +user_id AS user_id FROM ${this.identifiersTable} WHERE application_id = ? AND kind IN (${kinds.map(() => '?').join(', ')}) AND value IN (${marks})`,
+        params: [applicationId, ...kinds, ...values],
+      };
+    }
+    if (filter.field === 'user_id') {
+      return { sql: values.map(() => 'SELECT ? AS user_id').join(' UNION '), params: values };
+    }
+    return undefined;
   }
 
   private toSql(filter: CustomerFilter, applicationId: string, params: Param[]): string {
