@@ -21,11 +21,15 @@ import { FieldCipher } from './shared/fieldCipher.js';
 import type { SessionDeps } from './commands/session/sessions.js';
 import { SqliteSessionStore } from './commands/session/sqliteSessionStore.js';
 import { RedisSessionStore } from './commands/session/redisSessionStore.js';
+import type { Notifier } from './commands/notifications/notifier.js';
+import { OutboxNotifier } from './commands/notifications/outboxNotifier.js';
 
 export interface ServiceOptions {
   clock?: Clock;
   ids?: IdGenerator;
   logger?: Logger;
+  /** Tests capture messages here; otherwise configuration decides (webhook, or the local outbox). */
+  notifier?: Notifier;
 }
 
 export interface Service {
@@ -36,6 +40,7 @@ export interface Service {
   commands: CommandDeps;
   sessionDeps: SessionDeps;
   cipher: FieldCipher;
+  notifier: Notifier;
   runner: ProjectionRunner;
   db: SqliteDatabase;
   logger: Logger;
@@ -86,6 +91,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const cipher = new FieldCipher(config.DATA_ENCRYPTION_KEY ?? loadOrCreateEncryptionKey(db));
   const sessionStore = remote.redis === undefined ? new SqliteSessionStore(db) : new RedisSessionStore(remote.redis);
   const sessionDeps: SessionDeps = { ...commands, sessions: sessionStore, ids };
+  const notifier = options.notifier ?? new OutboxNotifier(db, () => clock.now());
 
   const signingKey = config.TOKEN_SIGNING_KEY ?? loadOrCreateSigningKey(db);
   const tokens = new PlatformTokens(signingKey, config.TOKEN_TTL_SECONDS, readStore.access, clock);
@@ -123,6 +129,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     commands,
     sessionDeps,
     cipher,
+    notifier,
     runner,
     db,
     logger,
