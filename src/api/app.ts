@@ -7,6 +7,8 @@ import type { FieldCipher } from '../shared/fieldCipher.js';
 import type { SessionDeps } from '../commands/session/sessions.js';
 import { platformConfigRouter } from './platform/platformConfig.js';
 import { sessionsRouter } from './platform/sessions.js';
+import { eventsRouter } from './platform/events.js';
+import { customerHistoryRouter } from './platform/customerHistory.js';
 import { errorHandler, notFoundRoute } from './errors.js';
 import { requestLogging, type Metrics } from './observability.js';
 import { customersRouter } from './platform/customers.js';
@@ -66,6 +68,8 @@ export function createApp(deps: AppDeps): Express {
     PLATFORM_PREFIX,
     sessionsRouter({ sessions: deps.sessions, customers: deps.readStore.customers, platformConfigs: deps.readStore.platformConfigs }),
   );
+  app.use(PLATFORM_PREFIX, eventsRouter({ store: deps.commands.store }));
+  app.use(PLATFORM_PREFIX, customerHistoryRouter({ store: deps.commands.store }));
   app.use(PLATFORM_PREFIX, platformConfigRouter({ commands: deps.commands, platformConfigs: deps.readStore.platformConfigs, cipher: deps.cipher }));
   app.use(
     PLATFORM_PREFIX,
