@@ -44,11 +44,26 @@ export const configSchema = z.object({
   REDIS_URL: optionalUrl,
   READ_YOUR_WRITES_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   PROJECTION_POLL_MS: z.coerce.number().int().min(1).max(10_000).default(50),
+  /** `false` only for plain-HTTP development: browsers drop Secure cookies over http://. */
+  SESSION_COOKIE_SECURE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true').transform((v) => v === 'true'),
+  SIGNIN_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(60),
+  SIGNIN_RATE_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  OTP_LENGTH: z.enum(['4', '6'], { error: 'must be 4 or 6' }).default('6').transform((v) => (v === '4' ? 4 : 6)),
+  NOTIFY_WEBHOOK_URL: optionalUrl.refine(
+    (v) => v === undefined || (/^https?:\/\//i.test(v) && URL.canParse(v)),
+    'must be an http:// or https:// URL',
+  ),
+  NOTIFY_WEBHOOK_SECRET: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.string().min(16, 'must be at least 16 characters').optional(),
+  ),
 });
 
 export type Config = z.infer<typeof configSchema>;
 
 export class ConfigError extends Error {}
+
+export const WEBHOOK_SECRET_REQUIRED = 'NOTIFY_WEBHOOK_SECRET: required when NOTIFY_WEBHOOK_URL is set (the receiver verifies every signature with it)';
 
 /** Read once at start; a bad value stops the process with a message naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -66,6 +81,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         `invalid configuration:\n${missing.map((name) => `  ${name}: required when EVENTSTORE_URL or MONGODB_URL is set (instances must share it)`).join('\n')}`,
       );
     }
+  }
+  if (config.NOTIFY_WEBHOOK_URL !== undefined && config.NOTIFY_WEBHOOK_SECRET === undefined) {
+    throw new ConfigError(`invalid configuration:\n  ${WEBHOOK_SECRET_REQUIRED}`);
   }
   return config;
 }

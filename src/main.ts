@@ -7,7 +7,7 @@ import { createLogger, Metrics } from './api/observability.js';
 import { PlatformTokens } from './api/platformAuth.js';
 import { registerApplication, registerPlatformClient } from './commands/access/handlers.js';
 import type { CommandContext, CommandDeps, Consistency } from './commands/commandRunner.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, WEBHOOK_SECRET_REQUIRED, loadConfig, type Config } from './config.js';
 import type { EventStore } from './events/eventStore.js';
 import { SqliteEventStore } from './events/sqliteEventStore.js';
 import type { ReadStore } from './projections/readStore.js';
@@ -23,6 +23,10 @@ import { SqliteSessionStore } from './commands/session/sqliteSessionStore.js';
 import { RedisSessionStore } from './commands/session/redisSessionStore.js';
 import type { Notifier } from './commands/notifications/notifier.js';
 import { OutboxNotifier } from './commands/notifications/outboxNotifier.js';
+import { openStorefront } from './api/application/storefront.js';
+import { WebhookNotifier, registerWebhookDelivery } from './commands/notifications/webhookNotifier.js';
+import type { JobQueue } from './jobs/jobQueue.js';
+import { openJobQueue, type JobQueueTuning } from './jobs/openJobQueue.js';
 
 export interface ServiceOptions {
   clock?: Clock;
@@ -30,6 +34,10 @@ export interface ServiceOptions {
   logger?: Logger;
   /** Tests capture messages here; otherwise configuration decides (webhook, or the local outbox). */
   notifier?: Notifier;
+  /** Tests shorten the job worker's polling and the retry backoff. */
+  jobTuning?: JobQueueTuning;
+  /** False for one-shot processes (the CLI): they enqueue and inspect jobs, the service runs them. */
+  runJobs?: boolean;
 }
 
 export interface Service {
@@ -41,6 +49,7 @@ export interface Service {
   sessionDeps: SessionDeps;
   cipher: FieldCipher;
   notifier: Notifier;
+  jobs: JobQueue;
   runner: ProjectionRunner;
   db: SqliteDatabase;
   logger: Logger;
@@ -54,6 +63,8 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? createRandomIds(() => clock.now());
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  const webhookSecret = config.NOTIFY_WEBHOOK_SECRET;
+  if (config.NOTIFY_WEBHOOK_URL !== undefined && webhookSecret === undefined) throw new ConfigError(`invalid configuration:\n  ${WEBHOOK_SECRET_REQUIRED}`);
   const metrics = new Metrics();
   const db = openSqlite(join(config.DATA_DIR, SQLITE_FILE), config.SQLITE_SYNCHRONOUS);
 
@@ -91,10 +102,20 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const cipher = new FieldCipher(config.DATA_ENCRYPTION_KEY ?? loadOrCreateEncryptionKey(db));
   const sessionStore = remote.redis === undefined ? new SqliteSessionStore(db) : new RedisSessionStore(remote.redis);
   const sessionDeps: SessionDeps = { ...commands, sessions: sessionStore, ids };
-  const notifier = options.notifier ?? new OutboxNotifier(db, () => clock.now());
+  const now = () => clock.now();
+  const jobs = await openJobQueue(config, { db, clock, logger, ...(options.jobTuning === undefined ? {} : { tuning: options.jobTuning }) });
+  // Registered even when a test overrides the notifier: deliveries queued by an earlier run still go out.
+  if (config.NOTIFY_WEBHOOK_URL !== undefined && webhookSecret !== undefined) {
+    registerWebhookDelivery(jobs, cipher, { url: config.NOTIFY_WEBHOOK_URL, secret: webhookSecret }, now);
+  }
+  const notifier =
+    options.notifier ?? (config.NOTIFY_WEBHOOK_URL === undefined ? new OutboxNotifier(db, now) : new WebhookNotifier(jobs, cipher, ids, now));
+  metrics.observeJobQueue('jobs', () => jobs.depth());
+  if (options.runJobs !== false) jobs.start();
 
   const signingKey = config.TOKEN_SIGNING_KEY ?? loadOrCreateSigningKey(db);
   const tokens = new PlatformTokens(signingKey, config.TOKEN_TTL_SECONDS, readStore.access, clock);
+  const storefront = openStorefront({ config, db, redis: remote.redis, sessions: sessionDeps, readStore, notifier, signingKey });
   const health: HealthCheck = async () => {
     const checks: Record<string, { ok: boolean; detail?: string }> = {};
     try {
@@ -106,9 +127,15 @@ export async function createService(config: Config, options: ServiceOptions = {}
     } catch (error) {
       checks.event_store = { ok: false, detail: error instanceof Error ? error.message : String(error) };
     }
+    try {
+      checks.jobs = { ok: true, detail: `${await jobs.depth()} waiting` };
+    } catch (error) {
+      checks.jobs = { ok: false, detail: error instanceof Error ? error.message : String(error) };
+    }
     return { ready: Object.values(checks).every((c) => c.ok), checks };
   };
   const app = createApp({
+    storefront,
     commands,
     sessions: sessionDeps,
     readStore,
@@ -130,10 +157,12 @@ export async function createService(config: Config, options: ServiceOptions = {}
     sessionDeps,
     cipher,
     notifier,
+    jobs,
     runner,
     db,
     logger,
     async close() {
+      await jobs.close();
       await runner.stop();
       await remote.close();
       db.close();

@@ -9,10 +9,13 @@ import { platformConfigRouter } from './platform/platformConfig.js';
 import { sessionsRouter } from './platform/sessions.js';
 import { eventsRouter } from './platform/events.js';
 import { customerHistoryRouter } from './platform/customerHistory.js';
+import { attributeRouters } from './platform/attributeRouters.js';
 import { errorHandler, notFoundRoute } from './errors.js';
 import { requestLogging, type Metrics } from './observability.js';
 import { customersRouter } from './platform/customers.js';
 import { requirePlatformAccess, type PlatformTokens } from './platformAuth.js';
+import { APPLICATION_PREFIX, applicationRouter } from './application/index.js';
+import type { Storefront } from './application/storefront.js';
 
 export interface HealthCheck {
   (): Promise<{ ready: boolean; checks: Record<string, { ok: boolean; detail?: string }> }>;
@@ -29,6 +32,8 @@ export interface AppDeps {
   logger: Logger;
   health: HealthCheck;
   defaultCountryCode: number;
+  /** The storefront (Application) API; absent, only the platform API is served. */
+  storefront?: Storefront;
 }
 
 export const PLATFORM_PREFIX = '/service/platform/user/v1.0/company/:company_id/application/:application_id';
@@ -71,6 +76,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(PLATFORM_PREFIX, eventsRouter({ store: deps.commands.store }));
   app.use(PLATFORM_PREFIX, customerHistoryRouter({ store: deps.commands.store }));
   app.use(PLATFORM_PREFIX, platformConfigRouter({ commands: deps.commands, platformConfigs: deps.readStore.platformConfigs, cipher: deps.cipher }));
+  app.use(PLATFORM_PREFIX, ...attributeRouters(deps));
   app.use(
     PLATFORM_PREFIX,
     customersRouter({
@@ -81,6 +87,8 @@ export function createApp(deps: AppDeps): Express {
       defaultCountryCode: deps.defaultCountryCode,
     }),
   );
+
+  if (deps.storefront !== undefined) app.use(APPLICATION_PREFIX, applicationRouter(deps.storefront.deps, deps.storefront.credentials));
 
   app.use(notFoundRoute);
   app.use(errorHandler);

@@ -9,6 +9,7 @@ const STATUS: Record<ErrorKind, number> = {
   not_found: 404,
   conflict: 409,
   too_large: 413,
+  rate_limited: 429,
 };
 
 /** Parses request input; every failure names its field (`body.user_id[0]`, `query.page_no`). */

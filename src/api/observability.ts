@@ -68,11 +68,19 @@ export class Metrics implements CommandObserver {
     labelNames: ['projection'],
     registers: [this.registry],
   });
+  private readonly jobQueues = new Map<string, () => Promise<number>>();
   readonly jobQueueDepth = new Gauge({
     name: 'job_queue_depth',
     help: 'Jobs waiting to run, by queue',
     labelNames: ['queue'],
     registers: [this.registry],
+    // Read at each scrape; a queue that cannot answer keeps its last figure rather than failing the scrape.
+    collect: async () => {
+      for (const [queue, depth] of this.jobQueues) {
+        const n = await depth().catch(() => undefined);
+        if (n !== undefined) this.jobQueueDepth.set({ queue }, n);
+      }
+    },
   });
 
   constructor() {
@@ -81,6 +89,10 @@ export class Metrics implements CommandObserver {
 
   conflict(command: string): void {
     this.conflicts.inc({ command });
+  }
+
+  observeJobQueue(queue: string, depth: () => Promise<number>): void {
+    this.jobQueues.set(queue, depth);
   }
 
   retried(command: string): void {

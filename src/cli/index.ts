@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { createLogger } from '../api/observability.js';
 import { registerApplication, registerPlatformClient } from '../commands/access/handlers.js';
@@ -11,11 +11,13 @@ import { createService, type Service } from '../main.js';
 import { rebuildSqliteProjection } from '../projections/sqlite/rebuild.js';
 import { createRandomIds } from '../shared/ids.js';
 import { toUserSchema } from '../api/platform/customerMapping.js';
+import { OutboxNotifier } from '../commands/notifications/outboxNotifier.js';
 
 const ids = createRandomIds();
 
 async function withService<T>(work: (service: Service) => Promise<T>): Promise<T> {
-  const service = await createService(loadConfig(), { logger: createLogger('warn') });
+  // Jobs are left to the running service: a one-shot process would abandon a run half-way.
+  const service = await createService(loadConfig(), { logger: createLogger('warn'), runJobs: false });
   try {
     return await work(service);
   } finally {
@@ -32,6 +34,11 @@ const operatorContext = (name: string, company: string): CommandContext => ({
 function companyOption(value: string): string {
   if (!/^\d+$/.test(value)) throw new Error(`--company must be numeric, got "${value}"`);
   return value;
+}
+
+function countOption(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
+  return Number(value);
 }
 
 const program = new Command('user-service').description('Operator commands for the user service');
@@ -132,6 +139,46 @@ audit
         const view = events.filter((e) => new Date(e.occurred_at) <= at).reduce(evolveCustomerView, null);
         console.log(JSON.stringify(view === null ? null : toUserSchema(view), null, 2));
       }
+    });
+  });
+
+program
+  .command('outbox')
+  .option('--limit <n>', 'how many messages, newest first', countOption, 20)
+  .option('--json', 'one JSON object per message')
+  .description('print the latest messages of the local outbox, where OTPs and links go without NOTIFY_WEBHOOK_URL')
+  .action(async (options: { limit: number; json?: boolean }) => {
+    await withService(async (s) => {
+      if (s.config.NOTIFY_WEBHOOK_URL !== undefined) console.error('NOTIFY_WEBHOOK_URL is set: new messages go to the webhook, not to this outbox');
+      for (const m of new OutboxNotifier(s.db, () => new Date()).latest(options.limit)) {
+        if (options.json === true) console.log(JSON.stringify(m));
+        else console.log(`${m.created_at}  #${m.id}  ${m.channel.padEnd(5)} ${m.to}  ${m.template}  ${JSON.stringify(m.data)}  app ${m.application_id}`);
+      }
+    });
+  });
+
+const jobs = program.command('jobs').description('background jobs: notification deliveries, …');
+jobs
+  .command('failed')
+  .option('--limit <n>', 'how many, latest failure first', countOption, 20)
+  .option('--json', 'one JSON object per job, with its payload')
+  .description('list the jobs that failed every attempt')
+  .action(async (options: { limit: number; json?: boolean }) => {
+    await withService(async (s) => {
+      for (const job of await s.jobs.failed(options.limit)) {
+        const failed_at = job.failedAt.toISOString();
+        if (options.json === true) console.log(JSON.stringify({ id: job.id, name: job.name, attempts: job.attempts, failed_at, error: job.error, payload: job.payload }));
+        else console.log(`${failed_at}  ${job.id}  ${job.name}  after ${job.attempts} attempt(s): ${job.error}`);
+      }
+    });
+  });
+jobs
+  .command('retry <id>')
+  .description('queue a failed job again, due now, with a fresh set of attempts')
+  .action(async (id: string) => {
+    await withService(async (s) => {
+      if (!(await s.jobs.retry(id))) throw new Error(`no failed job has the id ${id}`);
+      console.log(`job ${id} is queued again`);
     });
   });
 

@@ -1,9 +1,12 @@
 import type { z } from 'zod';
 import { accessEventSchemas } from './accessEvents.js';
+import { attributeDefinitionEventSchemas } from './attributeDefinitionEvents.js';
+import { attributeSlugEventSchemas } from './attributeSlugEvents.js';
 import { customerEventSchemas } from './customerEvents.js';
 import { identifierEventSchemas } from './identifierEvents.js';
 import { platformConfigEventSchemas } from './platformConfigEvents.js';
 import { sessionEventSchemas } from './sessionEvents.js';
+import { userAttributeEventSchemas } from './userAttributeEvents.js';
 
 /** Every event type the service writes, with the schema of its current version. */
 export const eventCatalogue: Record<string, { version: number; schema: z.ZodType }> = Object.fromEntries(
@@ -13,6 +16,9 @@ export const eventCatalogue: Record<string, { version: number; schema: z.ZodType
     ...accessEventSchemas,
     ...platformConfigEventSchemas,
     ...sessionEventSchemas,
+    ...attributeDefinitionEventSchemas,
+    ...attributeSlugEventSchemas,
+    ...userAttributeEventSchemas,
   }).map(([type, schema]) => [
     type,
     { version: 1, schema },

@@ -16,6 +16,9 @@ export const phoneEntry = z.object({
 export type EmailEntry = z.infer<typeof emailEntry>;
 export type PhoneEntry = z.infer<typeof phoneEntry>;
 
+export const passwordReasons = ['registration', 'reset', 'change', 'rehash'] as const;
+export type PasswordReason = (typeof passwordReasons)[number];
+
 const reasonFields = {
   reason: z.string(),
   reason_id: z.string().optional(),
@@ -52,6 +55,25 @@ export const customerEventSchemas = {
   UserUnblocked: z.object(reasonFields),
   UserArchived: z.object({ reason: z.string().optional(), reason_id: z.string().optional() }),
   UserRestored: z.object(reasonFields),
+  /** The PHC string (algorithm, parameters, salt, hash), never the password. */
+  UserPasswordSet: z.object({
+    password_hash: z.string().startsWith('$'),
+    reason: z.enum(passwordReasons),
+  }),
+  /** One per failed sign-in, numbered by the attempt counter so concurrent failures all show. */
+  UserLoginFailed: z.object({
+    attempt: z.number().int().positive(),
+    method: z.enum(['password', 'old_password']),
+    /** `account_locked`: the account was already locked, so the password was not looked at. */
+    reason: z.enum(['wrong_password', 'account_locked']),
+    ip: z.string(),
+  }),
+  UserLockedOut: z.object({ until: z.string(), attempts: z.number().int().positive() }),
+  /** The user proved they receive messages at this address or number (OTP or link). */
+  UserContactVerified: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('email'), email: z.string() }),
+    z.object({ kind: z.literal('phone'), phone: z.string(), country_code: z.number().int() }),
+  ]),
 } as const;
 
 type Schemas = typeof customerEventSchemas;

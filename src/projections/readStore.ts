@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../events/envelope.js';
+import type { AttributeDefinitionsReadModel, UserAttributesReadModel } from './attributes/attributeReadModels.js';
 import type { CustomerFilter } from './customers/customerFilter.js';
 import type { CustomerView } from './customers/customerView.js';
 import type { PlatformConfigView } from './platformConfigs/platformConfigView.js';
@@ -54,6 +55,8 @@ export interface ReadStore {
   customers: CustomersReadModel;
   access: AccessReadModel;
   platformConfigs: PlatformConfigReadModel;
+  attributeDefinitions: AttributeDefinitionsReadModel;
+  userAttributes: UserAttributesReadModel;
   projections: Projection[];
   checkpoints: CheckpointStore;
   close(): Promise<void>;

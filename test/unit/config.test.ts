@@ -36,4 +36,13 @@ describe('configuration', () => {
     const config = loadConfig({ MONGODB_URL: 'mongodb://m', TOKEN_SIGNING_KEY: 'k'.repeat(32), DATA_ENCRYPTION_KEY: 'ab'.repeat(32) });
     expect(config.MONGODB_URL).toBe('mongodb://m');
   });
+
+  it('requires a signing secret with a notification webhook, and an http(s) URL', () => {
+    expect(() => loadConfig({ NOTIFY_WEBHOOK_URL: 'https://hooks.example.com/n' })).toThrow(/NOTIFY_WEBHOOK_SECRET: required when NOTIFY_WEBHOOK_URL/);
+    expect(() => loadConfig({ NOTIFY_WEBHOOK_URL: 'https://hooks.example.com/n', NOTIFY_WEBHOOK_SECRET: 'short' })).toThrow(/NOTIFY_WEBHOOK_SECRET.*16/);
+    expect(() => loadConfig({ NOTIFY_WEBHOOK_URL: 'ftp://hooks.example.com', NOTIFY_WEBHOOK_SECRET: 's'.repeat(16) })).toThrow(/NOTIFY_WEBHOOK_URL/);
+    const config = loadConfig({ NOTIFY_WEBHOOK_URL: ' https://hooks.example.com/n ', NOTIFY_WEBHOOK_SECRET: 's'.repeat(16) });
+    expect(config).toMatchObject({ NOTIFY_WEBHOOK_URL: 'https://hooks.example.com/n', NOTIFY_WEBHOOK_SECRET: 's'.repeat(16) });
+    expect(loadConfig({ NOTIFY_WEBHOOK_URL: '', NOTIFY_WEBHOOK_SECRET: '' }).NOTIFY_WEBHOOK_URL).toBeUndefined();
+  });
 });

@@ -1,6 +1,7 @@
 import type { CustomerEvent, EmailEntry, PhoneEntry } from '../../events/customerEvents.js';
 import type { IdentifierKind } from '../../events/identifierEvents.js';
 import { conflict, notFound } from '../../shared/errors.js';
+import { decideCredentials, evolveCredentials, type CredentialCommand } from './credentials.js';
 
 type Created = Extract<CustomerEvent, { type: 'UserCreated' }>['data'];
 type Changes = Extract<CustomerEvent, { type: 'UserUpdated' }>['data'];
@@ -10,7 +11,14 @@ export type CustomerProfile = Created;
 
 export type CustomerState =
   | { status: 'absent' }
-  | { status: 'present'; profile: CustomerProfile; blocked: boolean; archived: boolean };
+  | {
+      status: 'present';
+      profile: CustomerProfile;
+      blocked: boolean;
+      archived: boolean;
+      /** PHC strings, newest first: the current password and enough history for reuse checks. */
+      password_hashes: string[];
+    };
 
 export type CustomerCommand =
   | { type: 'CreateCustomer'; data: Created }
@@ -18,12 +26,16 @@ export type CustomerCommand =
   | { type: 'BlockCustomer'; data: Reason }
   | { type: 'UnblockCustomer'; data: Reason }
   | { type: 'ArchiveCustomer'; data: Partial<Reason> }
-  | { type: 'RestoreCustomer'; data: Reason };
+  | { type: 'RestoreCustomer'; data: Reason }
+  | { type: 'RegisterCustomer'; data: Created; password_hash: string }
+  | CredentialCommand;
 
 export const initialCustomerState = (): CustomerState => ({ status: 'absent' });
 
 export function evolveCustomer(state: CustomerState, event: CustomerEvent): CustomerState {
-  if (event.type === 'UserCreated') return { status: 'present', profile: event.data, blocked: false, archived: false };
+  if (event.type === 'UserCreated') {
+    return { status: 'present', profile: event.data, blocked: false, archived: false, password_hashes: [] };
+  }
   if (state.status === 'absent') return state;
   switch (event.type) {
     case 'UserUpdated':
@@ -36,6 +48,11 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
       return { ...state, archived: true };
     case 'UserRestored':
       return { ...state, archived: false };
+    case 'UserPasswordSet':
+    case 'UserLoginFailed':
+    case 'UserLockedOut':
+    case 'UserContactVerified':
+      return evolveCredentials(state, event);
     default: {
       const unknownEvent: never = event;
       return unknownEvent;
@@ -52,9 +69,11 @@ export function applyChanges(profile: CustomerProfile, changes: Changes): Custom
 }
 
 export function decideCustomer(command: CustomerCommand, state: CustomerState): CustomerEvent[] {
-  if (command.type === 'CreateCustomer') {
+  if (command.type === 'CreateCustomer' || command.type === 'RegisterCustomer') {
     if (state.status === 'present') throw conflict('user_exists', `user ${command.data.user_id} already exists`);
-    return [{ type: 'UserCreated', data: command.data }];
+    const created: CustomerEvent = { type: 'UserCreated', data: command.data };
+    if (command.type === 'CreateCustomer') return [created];
+    return [created, { type: 'UserPasswordSet', data: { password_hash: command.password_hash, reason: 'registration' } }];
   }
   if (state.status === 'absent') throw notFound('user');
   switch (command.type) {
@@ -72,6 +91,10 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState): 
     case 'RestoreCustomer':
       if (!state.archived) throw conflict('user_not_archived', 'user is not archived');
       return [{ type: 'UserRestored', data: command.data }];
+    case 'SetPassword':
+    case 'RecordLoginFailure':
+    case 'VerifyContact':
+      return decideCredentials(command, state);
     default: {
       const unknownCommand: never = command;
       return unknownCommand;

@@ -19,10 +19,10 @@ const STALE_CLAIM_MS = 60_000;
 
 export type PresentCustomer = Extract<CustomerState, { status: 'present' }>;
 
-const loadCustomer = (deps: CommandDeps, userId: string) =>
+export const loadCustomer = (deps: CommandDeps, userId: string) =>
   loadStream<CustomerState, CustomerEvent>(deps.store, userStream(userId), evolveCustomer, initialCustomerState);
 
-function applicationOf(context: CommandContext): string {
+export function applicationOf(context: CommandContext): string {
   const applicationId = context.metadata.application_id;
   if (applicationId === undefined) throw new Error('customer commands need an application scope');
   return applicationId;
@@ -35,7 +35,7 @@ interface UserPlan {
   appends: PlannedAppend[];
 }
 
-async function planForUser(
+export async function planForUser(
   deps: CommandDeps,
   context: CommandContext,
   userId: string,
@@ -105,7 +105,7 @@ async function isStaleClaim(
   return !identifiersOf(holder.state).some((i) => i.kind === identifier.kind && i.value === identifier.value);
 }
 
-function present(state: CustomerState): PresentCustomer {
+export function present(state: CustomerState): PresentCustomer {
   if (state.status !== 'present') throw new Error('customer state expected to be present after a successful command');
   return state;
 }

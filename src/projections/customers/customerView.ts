@@ -21,6 +21,8 @@ export interface CustomerView {
   active: boolean;
   archive: boolean;
   deleted_on?: string;
+  /** Whether a password is set; the hash itself never reaches a read model. */
+  has_password?: boolean;
   created_at: string;
   updated_at: string;
   /** Position of the UserCreated event: newest customers list first. */
@@ -75,6 +77,24 @@ export function evolveCustomerView(view: CustomerView | null, stored: StoredEven
     case 'UserRestored': {
       const { deleted_on: _deleted, ...restored } = next;
       return { ...restored, archive: false };
+    }
+    case 'UserPasswordSet':
+      return { ...view, has_password: true, revision: stored.revision };
+    case 'UserLoginFailed':
+    case 'UserLockedOut':
+      // Audit only; the profile did not change.
+      return { ...view, revision: stored.revision };
+    case 'UserContactVerified': {
+      const contact = event.data;
+      if (contact.kind === 'email') {
+        return { ...next, emails: next.emails.map((e) => (e.email.toLowerCase() === contact.email.toLowerCase() ? { ...e, verified: true } : e)) };
+      }
+      return {
+        ...next,
+        phone_numbers: next.phone_numbers.map((p) =>
+          p.phone === contact.phone && p.country_code === contact.country_code ? { ...p, verified: true } : p,
+        ),
+      };
     }
     default:
       return next;

@@ -1,9 +1,11 @@
 import { MongoClient, type Collection, type Db } from 'mongodb';
 import type { StoredEvent } from '../../events/envelope.js';
 import { accessStreamPrefixes } from '../access/accessView.js';
+import { attributeStreamPrefixes } from '../attributes/attributeViews.js';
 import { customersStreamPrefixes } from '../customers/customerView.js';
 import type { CheckpointStore, Projection, ReadStore } from '../readStore.js';
 import { MongoAccessReadModel } from './mongoAccess.js';
+import { MongoAttributesReadModel } from './mongoAttributes.js';
 import { MongoCustomersReadModel } from './mongoCustomers.js';
 import { MongoPlatformConfigReadModel } from './mongoPlatformConfigs.js';
 import { platformConfigStreamPrefixes } from '../platformConfigs/platformConfigView.js';
@@ -50,6 +52,9 @@ export class MongoReadStore implements ReadStore {
   readonly customers: MongoCustomersReadModel;
   readonly access: MongoAccessReadModel;
   readonly platformConfigs: MongoPlatformConfigReadModel;
+  readonly attributes: MongoAttributesReadModel;
+  readonly attributeDefinitions: MongoAttributesReadModel['definitions'];
+  readonly userAttributes: MongoAttributesReadModel['values'];
   readonly checkpoints: MongoCheckpoints;
   readonly projections: Projection[];
 
@@ -60,11 +65,15 @@ export class MongoReadStore implements ReadStore {
     this.customers = new MongoCustomersReadModel(db);
     this.access = new MongoAccessReadModel(db);
     this.platformConfigs = new MongoPlatformConfigReadModel(db);
+    this.attributes = new MongoAttributesReadModel(db);
+    this.attributeDefinitions = this.attributes.definitions;
+    this.userAttributes = this.attributes.values;
     this.checkpoints = new MongoCheckpoints(db);
     this.projections = [
       projection('customers', customersStreamPrefixes, (events) => this.customers.apply(events)),
       projection('access', accessStreamPrefixes, (events) => this.access.apply(events)),
       projection('platformConfigs', platformConfigStreamPrefixes, (events) => this.platformConfigs.apply(events)),
+      projection('attributes', attributeStreamPrefixes, (events) => this.attributes.apply(events)),
     ];
   }
 
@@ -77,6 +86,7 @@ export class MongoReadStore implements ReadStore {
   /** Creates the indexes the queries need; safe to run at every start. */
   async init(): Promise<void> {
     await this.customers.init();
+    await this.attributes.init();
   }
 
   async close(): Promise<void> {

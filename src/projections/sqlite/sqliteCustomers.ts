@@ -150,25 +150,35 @@ export class SqliteCustomersReadModel implements CustomersReadModel {
   }
 
   async list(query: CustomerListQuery): Promise<{ items: CustomerView[]; total: number }> {
-    const params: Param[] = [query.application_id];
-    let where = 'c.application_id = ?';
     const filter = query.filter;
-    if (!query.include_archived && (filter === undefined || !hasField(filter, 'archive'))) where += ' AND c.archived = 0';
-    if (filter !== undefined) where += ` AND ${this.toSql(filter, query.application_id, params)}`;
-    // A filter that names identifiers or ids starts from those few user ids (CROSS JOIN fixes the
+    const { page_no, page_size } = query.page;
+    const offset = (page_no - 1) * page_size;
+    // A filter on identifiers or ids starts from the few user ids they name (CROSS JOIN fixes the
     // join order), rather than walking every customer of the application in `seq` order.
     const driver = filter === undefined ? undefined : this.driverOf(filter, query.application_id);
-    const from = driver === undefined ? `${this.table} c` : `(${driver.sql}) AS m CROSS JOIN ${this.table} c`;
+    const params: Param[] = [query.application_id];
+    let where = 'c.application_id = ?';
+    if (!query.include_archived && (filter === undefined || !hasField(filter, 'archive'))) where += ' AND c.archived = 0';
+    if (filter !== undefined) where += ` AND ${this.toSql(filter, query.application_id, params, driver?.covers)}`;
     if (driver !== undefined) {
-      where = `c.user_id = m.user_id AND ${where}`;
-      params.unshift(...driver.params);
+      // Few rows match: one query fetches them all in order, and the page and total come from it.
+      const rows = this.cached<{ user_id: string; doc: string }>(
+        `SELECT c.user_id, c.doc FROM (${driver.sql}) AS m CROSS JOIN ${this.table} c WHERE c.user_id = m.user_id AND ${where} ORDER BY c.seq DESC`,
+      ).all(...driver.params, ...params);
+      // The driver may name a user twice (an email equal to a username): keep each once.
+      const seen = new Set<string>();
+      const unique = rows.filter((r) => {
+        if (seen.has(r.user_id)) return false;
+        seen.add(r.user_id);
+        return true;
+      });
+      return { items: unique.slice(offset, offset + page_size).map((r) => JSON.parse(r.doc) as CustomerView), total: unique.length };
     }
-    const total = this.cached<{ n: number }>(`SELECT COUNT(*) AS n FROM ${from} WHERE ${where}`).get(...params)?.n ?? 0;
-    const { page_no, page_size } = query.page;
-    const rows = this.cached<{ doc: string }>(`SELECT c.doc FROM ${from} WHERE ${where} ORDER BY c.seq DESC LIMIT ? OFFSET ?`).all(
+    const total = this.cached<{ n: number }>(`SELECT COUNT(*) AS n FROM ${this.table} c WHERE ${where}`).get(...params)?.n ?? 0;
+    const rows = this.cached<{ doc: string }>(`SELECT c.doc FROM ${this.table} c WHERE ${where} ORDER BY c.seq DESC LIMIT ? OFFSET ?`).all(
       ...params,
       page_size,
-      (page_no - 1) * page_size,
+      offset,
     );
     return { items: rows.map((r) => JSON.parse(r.doc) as CustomerView), total };
   }
@@ -185,11 +195,13 @@ export class SqliteCustomersReadModel implements CustomersReadModel {
   }
 
   /**
-   * The user ids a filter can match at most, read from an index: the identifier table for an
-   * email, phone or username (equality or list), the ids themselves for user_id. An `and` needs
+   * The user ids that satisfy part of a filter, read from an index: the identifier table for an
+   * email, phone or username (equality or list), the ids themselves for user_id. An `and` uses
    * one such child, an `or` needs all of them; anything else (a regex, a name) has none.
+   * `covers` is the part of the filter the ids match exactly, so the WHERE need not test it again.
+   * The ids may repeat.
    */
-  private driverOf(filter: CustomerFilter, applicationId: string): { sql: string; params: Param[] } | undefined {
+  private driverOf(filter: CustomerFilter, applicationId: string): { sql: string; params: Param[]; covers: CustomerFilter } | undefined {
     if (filter.op === 'and') {
       for (const child of filter.filters) {
         const driver = this.driverOf(child, applicationId);
@@ -199,9 +211,10 @@ export class SqliteCustomersReadModel implements CustomersReadModel {
     }
     if (filter.op === 'or') {
       const drivers = filter.filters.map((child) => this.driverOf(child, applicationId));
-      if (drivers.some((d) => d === undefined)) return undefined;
+      // Only children matched exactly: a union of supersets would not cover the `or` itself.
+      if (drivers.some((d, i) => d === undefined || d.covers !== filter.filters[i])) return undefined;
       const parts = drivers.filter((d) => d !== undefined);
-      return { sql: parts.map((d) => d.sql).join(' UNION '), params: parts.flatMap((d) => d.params) };
+      return { sql: parts.map((d) => d.sql).join(' UNION ALL '), params: parts.flatMap((d) => d.params), covers: filter };
     }
     if (filter.op === 'regex') return undefined;
     const values = (filter.op === 'eq' ? [filter.value] : filter.values).map((v): Param => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
@@ -209,20 +222,23 @@ export class SqliteCustomersReadModel implements CustomersReadModel {
     if (identifierFields.has(filter.field)) {
       const kinds = KINDS[filter.field] ?? [];
       return {
-        sql: `SELECT DISTINCT +user_id AS user_id FROM ${this.identifiersTable} WHERE application_id = ? AND kind IN (${kinds.map(() => '?').join(', ')}) AND value IN (${marks})`,
+        sql: `SELECT user_id FROM ${this.identifiersTable} WHERE application_id = ? AND kind IN (${kinds.map(() => '?').join(', ')}) AND value IN (${marks})`,
         params: [applicationId, ...kinds, ...values],
+        covers: filter,
       };
     }
     if (filter.field === 'user_id') {
-      return { sql: values.map(() => 'SELECT ? AS user_id').join(' UNION '), params: values };
+      return { sql: values.map(() => 'SELECT ? AS user_id').join(' UNION ALL '), params: values, covers: filter };
     }
     return undefined;
   }
 
-  private toSql(filter: CustomerFilter, applicationId: string, params: Param[]): string {
+  /** `covered`: the part of the filter the query's driver already guarantees, written as true. */
+  private toSql(filter: CustomerFilter, applicationId: string, params: Param[], covered?: CustomerFilter): string {
+    if (filter === covered) return '1';
     if (filter.op === 'and' || filter.op === 'or') {
       const joiner = filter.op === 'and' ? ' AND ' : ' OR ';
-      return `(${filter.filters.map((f) => this.toSql(f, applicationId, params)).join(joiner)})`;
+      return `(${filter.filters.map((f) => this.toSql(f, applicationId, params, covered)).join(joiner)})`;
     }
     const toParam = (v: string | boolean): Param => (typeof v === 'boolean' ? (v ? 1 : 0) : v);
     if (identifierFields.has(filter.field)) {

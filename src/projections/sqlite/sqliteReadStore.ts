@@ -1,10 +1,12 @@
 import type { StoredEvent } from '../../events/envelope.js';
 import type { SqliteDatabase } from '../../shared/sqlite.js';
 import { accessStreamPrefixes } from '../access/accessView.js';
+import { attributeStreamPrefixes } from '../attributes/attributeViews.js';
 import { customersStreamPrefixes } from '../customers/customerView.js';
 import type { CheckpointStore, Projection, ReadStore } from '../readStore.js';
 import { platformConfigStreamPrefixes } from '../platformConfigs/platformConfigView.js';
 import { SqliteAccessReadModel } from './sqliteAccess.js';
+import { SqliteAttributesReadModel } from './sqliteAttributes.js';
 import { SqlitePlatformConfigReadModel } from './sqlitePlatformConfigs.js';
 import { registerRegexp, SqliteCustomersReadModel } from './sqliteCustomers.js';
 
@@ -60,20 +62,24 @@ export function createSqliteProjections(db: SqliteDatabase, suffix = '') {
   const customers = new SqliteCustomersReadModel(db, `customers${suffix}`);
   const access = new SqliteAccessReadModel(db, suffix);
   const platformConfigs = new SqlitePlatformConfigReadModel(db, `platform_configs${suffix}`);
+  const attributes = new SqliteAttributesReadModel(db, suffix);
   const projections: SqliteProjection[] = [
     sqliteProjection('customers', customersStreamPrefixes, [customers.table, customers.identifiersTable], (e) =>
       customers.applySync(e),
     ),
     sqliteProjection('access', accessStreamPrefixes, access.tables, (e) => access.applySync(e)),
     sqliteProjection('platformConfigs', platformConfigStreamPrefixes, [platformConfigs.table], (e) => platformConfigs.applySync(e)),
+    sqliteProjection('attributes', attributeStreamPrefixes, attributes.tables, (e) => attributes.applySync(e)),
   ];
-  return { customers, access, platformConfigs, projections };
+  return { customers, access, platformConfigs, attributes, projections };
 }
 
 export class SqliteReadStore implements ReadStore {
   readonly customers;
   readonly access;
   readonly platformConfigs;
+  readonly attributeDefinitions;
+  readonly userAttributes;
   readonly projections: SqliteProjection[];
   readonly checkpoints: SqliteCheckpoints;
 
@@ -83,6 +89,8 @@ export class SqliteReadStore implements ReadStore {
     this.customers = built.customers;
     this.access = built.access;
     this.platformConfigs = built.platformConfigs;
+    this.attributeDefinitions = built.attributes.definitions;
+    this.userAttributes = built.attributes.values;
     this.projections = built.projections;
     this.checkpoints = new SqliteCheckpoints(db);
   }

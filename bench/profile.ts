@@ -1,0 +1,110 @@
+/**
+ * Where the time goes, for a benchmark that misses its target (not part of `npm run bench`):
+ *
+ *   npx tsx bench/profile.ts seed 20000       createCustomer in-process (profiled in-process)
+ *   npx tsx bench/profile.ts rebuild 20000    rebuildSqliteProjection over a seeded log
+ *   npx tsx bench/profile.ts get 20000        server under GET /customers/<id> load (node --cpu-prof)
+ *   npx tsx bench/profile.ts list 20000       server under GET /customers/list?q=<email> load
+ *   npx tsx bench/profile.ts create           server under POST /customers load
+ *
+ * Extra server environment (e.g. LOG_LEVEL=warn) can be given as KEY=VALUE arguments.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteEventStore } from '../src/events/sqliteEventStore.js';
+import { SQLITE_FILE } from '../src/main.js';
+import { rebuildSqliteProjection } from '../src/projections/sqlite/rebuild.js';
+import { openSqlite } from '../src/shared/sqlite.js';
+import { printProfile, summarizeProfile } from './cpuprofile.js';
+import { measure, type LoadResult } from './load.js';
+import { createCustomerLoad, getByIdLoad, listByEmailLoad } from './scenarios.js';
+import { seedCustomers } from './seed.js';
+import { platformToken, startService } from './service.js';
+
+const [scenario = 'get', countArg, ...rest] = process.argv.slice(2);
+const count = Number(countArg ?? 20_000);
+const extraEnv = Object.fromEntries(rest.map((kv) => kv.split('=') as [string, string]));
+const work = mkdtempSync(join(tmpdir(), 'user-service-profile-'));
+
+async function inProcess<T>(title: string, task: () => Promise<T> | T): Promise<T> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  const started = performance.now();
+  const result = await task();
+  const ms = performance.now() - started;
+  const { profile } = await session.post('Profiler.stop');
+  session.disconnect();
+  const file = join(work, `${title}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+  printProfile(`${title} (${ms.toFixed(0)} ms wall)`, summarizeProfile(file, 40));
+  return result;
+}
+
+async function underLoad(title: string, dataDir: string, load: (url: string, pid: number, token: string) => Promise<LoadResult>): Promise<void> {
+  const profDir = join(work, 'prof');
+  mkdirSync(profDir);
+  const server = await startService(dataDir, extraEnv, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=200']);
+  let result: LoadResult;
+  try {
+    result = await load(server.url, server.pid, await platformToken(server.url));
+  } finally {
+    await server.stop();
+  }
+  const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+  if (file === undefined) throw new Error('no profile written');
+  const summary = summarizeProfile(join(profDir, file), 40);
+  printProfile(`${title}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99Ms} ms`, summary);
+  console.log('-- inclusive time of selected frames (share of all samples, warm-up and start-up included)');
+  for (const [name, re] of Object.entries({
+    'pino-http logging': /^(loggingMiddleware|onResFinished)$/,
+    'jwtVerify (jose)': /^jwtVerify$/,
+    'prom-client timer': /^(startTimer|observe)$/,
+    'express.json': /^jsonParser$/,
+    'zod safeParse': /^(safeParse|_safeParse)$/,
+    'libphonenumber parse': /^parsePhoneNumberFromString$/,
+    'SqliteEventStore.flush': /^flush$/,
+    'customers.list': /^list$/,
+    'customers.get': /^get$/,
+    'res.json': /^json$/,
+  })) {
+    const ms = summary.inclusive(re);
+    console.log(`${((ms / summary.totalMs) * 100).toFixed(1).padStart(5)}% ${ms.toFixed(0).padStart(7)} ms  ${name}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const dataDir = join(work, 'data');
+  if (scenario === 'seed') {
+    await inProcess(`seed ${count}`, () => seedCustomers(dataDir, count));
+    return;
+  }
+  if (scenario === 'create') {
+    await underLoad('create', dataDir, (url, pid, token) => measure(createCustomerLoad(url, pid, token, 'profile', 8)));
+    return;
+  }
+  const seeded = await seedCustomers(dataDir, count);
+  console.log(`seeded ${count} customers in ${(seeded.ms / 1000).toFixed(1)} s`);
+  if (scenario === 'rebuild') {
+    const db = openSqlite(join(dataDir, SQLITE_FILE));
+    await inProcess(`rebuild ${count}`, () => rebuildSqliteProjection(db, new SqliteEventStore(db), 'customers'));
+    db.close();
+  } else if (scenario === 'get') {
+    await underLoad('get by id', dataDir, (url, pid, token) => measure(getByIdLoad(url, pid, token, seeded.userIds)));
+  } else if (scenario === 'list') {
+    await underLoad('list by q', dataDir, (url, pid, token) => measure(listByEmailLoad(url, pid, token, count)));
+  } else {
+    throw new Error(`unknown scenario ${scenario}`);
+  }
+}
+
+main()
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => rmSync(work, { recursive: true, force: true }));

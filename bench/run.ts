@@ -1,0 +1,263 @@
+/**
+ * `npm run bench`: every figure is a ratio to a floor measured in the same run, because the
+ * machine is shared and noisy. HTTP servers run in child processes; autocannon runs here. The
+ * floor server stays up for the whole run and is measured right before each HTTP benchmark, so
+ * each ratio compares two runs a few seconds apart. See BENCHMARKS.md.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteEventStore } from '../src/events/sqliteEventStore.js';
+import { SQLITE_FILE } from '../src/main.js';
+import { rebuildSqliteProjection } from '../src/projections/sqlite/rebuild.js';
+import { openSqlite } from '../src/shared/sqlite.js';
+import { LOAD, measure, type LoadResult, type LoadSpec } from './load.js';
+import { memoryOf, spawnNode, type Child } from './processes.js';
+import { createCustomerLoad, getByIdLoad, listByEmailLoad, listByEmailPath } from './scenarios.js';
+import { seedCustomers } from './seed.js';
+import { expectOk, platformToken, PLATFORM_PATH, startService } from './service.js';
+import { rawInsertFloor } from './sqliteFloor.js';
+
+const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
+const SEED_CONCURRENCY = 500;
+const STARTS = 3;
+const REBUILDS = 2;
+
+interface Row {
+  name: string;
+  target: string;
+  measured: string;
+  ratio: string;
+  pass?: boolean;
+}
+const rows: Row[] = [];
+const dirs: string[] = [];
+const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const latency = (r: LoadResult) => `p50 ${fmt(r.p50Ms)} ms, p99 ${fmt(r.p99Ms)} ms`;
+const freshDir = (tag: string) => {
+  const dir = mkdtempSync(join(tmpdir(), `user-service-bench-${tag}-`));
+  dirs.push(dir);
+  return dir;
+};
+
+function checkClean(name: string, r: LoadResult): void {
+  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx answers and ${r.errors} errors under load`);
+}
+
+/** A benchmark and the floor measured just before it, with identical load settings. */
+interface Paired {
+  result: LoadResult;
+  floor: LoadResult;
+  ratio: number;
+}
+
+async function paired(floorServer: Child, name: string, spec: LoadSpec): Promise<Paired> {
+  const floor = await measure({ url: floorServer.url, pid: floorServer.pid, next: () => ({ path: '/floor' }) });
+  checkClean(`floor before ${name}`, floor);
+  const result = await measure(spec);
+  checkClean(name, result);
+  log(`  ${name}: ${fmt(result.rps)} req/s (${latency(result)}); floor ${fmt(floor.rps)} req/s (${latency(floor)})`);
+  if (result.cpuUsPerRequest <= 0 || floor.cpuUsPerRequest <= 0) throw new Error(`${name}: no CPU time read from /proc`);
+  return { result, floor, ratio: result.rps / floor.rps };
+}
+
+const httpFigure = (p: Paired) =>
+  `${fmt(p.result.rps)} req/s, ${latency(p.result)}, ${fmt(p.result.cpuUsPerRequest)} us CPU/req ` +
+  `(floor ${fmt(p.floor.rps)} req/s, ${fmt(p.floor.cpuUsPerRequest)} us CPU/req)`;
+/** Throughput ratio, then the steadier CPU-per-request ratio (floor CPU / benchmark CPU). */
+const ratios = (p: Paired) => `${fmt(p.ratio, 2)} (CPU ${fmt(p.floor.cpuUsPerRequest / p.result.cpuUsPerRequest, 2)})`;
+
+async function createCustomers(floorServer: Child, synchronous: 'NORMAL' | 'FULL', phonePrefix: number): Promise<Paired> {
+  const child = await startService(freshDir(`create-${synchronous}`), { SQLITE_SYNCHRONOUS: synchronous });
+  try {
+    const token = await platformToken(child.url);
+    const spec = createCustomerLoad(child.url, child.pid, token, synchronous.toLowerCase(), phonePrefix);
+    await expectOk(`${child.url}${PLATFORM_PATH}/customers`, token, { method: 'POST', body: spec.next().body ?? '' });
+    return await paired(floorServer, `create (synchronous=${synchronous})`, spec);
+  } finally {
+    await child.stop();
+  }
+}
+
+/** Rebuilds the customers read model of the seeded log (idempotent: it can run again). */
+function rebuild(dataDir: string): { events: number; ms: number; perSecond: number } {
+  const db = openSqlite(join(dataDir, SQLITE_FILE), 'NORMAL');
+  try {
+    const store = new SqliteEventStore(db);
+    const started = performance.now();
+    const { events } = rebuildSqliteProjection(db, store, 'customers');
+    const ms = performance.now() - started;
+    const rowsAfter = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM customers').get()?.n;
+    if (rowsAfter !== CUSTOMERS) throw new Error(`rebuild left ${String(rowsAfter)} customers, expected ${CUSTOMERS}`);
+    return { events, ms, perSecond: (events / ms) * 1000 };
+  } finally {
+    db.close();
+  }
+}
+
+/** The middle value; for an even count, the mean of the middle two. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+}
+
+async function main(): Promise<void> {
+  const began = Date.now();
+  log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}`);
+  log(
+    `HTTP load: autocannon, ${LOAD.connections} connections, pipelining ${LOAD.pipelining}, ` +
+      `${LOAD.warmupSeconds} s warm-up + ${LOAD.durationSeconds} s measured; floor measured before each`,
+  );
+  const floorServer = await spawnNode('bench/floor.ts', {}, '/floor');
+  try {
+    log('1/5 create customer over HTTP, synchronous=NORMAL then FULL (fresh data directories)');
+    const normal = await createCustomers(floorServer, 'NORMAL', 8);
+    rows.push({
+      name: 'Create customer (POST /customers), synchronous=NORMAL',
+      target: '>= 0.35 x floor',
+      measured: httpFigure(normal),
+      ratio: ratios(normal),
+      pass: normal.ratio >= 0.35,
+    });
+    const full = await createCustomers(floorServer, 'FULL', 7);
+    rows.push({
+      name: 'Create customer, synchronous=FULL (durability figure)',
+      target: 'reported',
+      measured: `${httpFigure(full)}; ${fmt(full.result.rps / normal.result.rps, 2)} x NORMAL`,
+      ratio: ratios(full),
+    });
+
+    log(`2/5 seeding ${fmt(CUSTOMERS)} customers in-process (createCustomer, ${SEED_CONCURRENCY} in flight, no HTTP)`);
+    const seedDir = freshDir('seeded');
+    const seeded = await seedCustomers(seedDir, CUSTOMERS, SEED_CONCURRENCY, (done) => log(`  seeded ${fmt(done)}`));
+    log(`  ${fmt(CUSTOMERS)} customers, ${fmt(seeded.events)} events in ${fmt(seeded.ms / 1000, 1)} s`);
+    rows.push({
+      name: `Seed: createCustomer in-process, ${SEED_CONCURRENCY} in flight`,
+      target: 'reported',
+      measured: `${fmt((CUSTOMERS / seeded.ms) * 1000)} customers/s (${fmt(seeded.events)} events in ${fmt(seeded.ms / 1000, 1)} s)`,
+      ratio: '-',
+    });
+
+    log(`3/5 projection rebuild x${REBUILDS}, each after its floor (raw SQLite inserts of the same rows)`);
+    const floors: number[] = [];
+    const rebuilds: Array<ReturnType<typeof rebuild>> = [];
+    for (let r = 0; r < REBUILDS; r += 1) {
+      floors.push(rawInsertFloor(CUSTOMERS).rowsPerSecond);
+      rebuilds.push(rebuild(seedDir));
+      log(`  raw inserts ${fmt(floors[r] ?? 0)} customers/s; rebuild ${fmt(rebuilds[r]?.perSecond ?? 0)} events/s`);
+    }
+    const rawRate = median(floors);
+    const rebuildRate = median(rebuilds.map((r) => r.perSecond));
+    const rebuildMs = median(rebuilds.map((r) => r.ms));
+    rows.push({
+      name: `Floor: raw SQLite inserts of the same rows (1 customer + 4 identifier rows), median of ${REBUILDS}`,
+      target: '-',
+      measured: `${fmt(rawRate)} customers/s (runs: ${floors.map((f) => fmt(f)).join(', ')})`,
+      ratio: '1.00',
+    });
+    rows.push({
+      name: `Rebuild customers projection (${fmt(rebuilds[0]?.events ?? 0)} user events; log ${fmt(seeded.events)} events), median of ${REBUILDS}`,
+      target: '>= 50,000 events/s',
+      measured:
+        `${fmt(rebuildRate)} events/s in ${fmt(rebuildMs / 1000, 2)} s ` +
+        `(${fmt((seeded.events / rebuildMs) * 1000)} log events/s read; runs: ${rebuilds.map((r) => fmt(r.perSecond)).join(', ')})`,
+      ratio: fmt(rebuildRate / rawRate, 2),
+      pass: rebuildRate >= 50_000,
+    });
+
+    log(`4/5 start-up with ${fmt(CUSTOMERS)} customers (x${STARTS}), each after a start of the floor server`);
+    const starts: number[] = [];
+    const floorStarts: number[] = [];
+    let server: Child | undefined;
+    for (let s = 0; s < STARTS; s += 1) {
+      const bare = await spawnNode('bench/floor.ts', {}, '/floor');
+      floorStarts.push(bare.startupMs);
+      await bare.stop();
+      await server?.stop();
+      server = await startService(seedDir);
+      starts.push(server.startupMs);
+    }
+    if (server === undefined) throw new Error('no server started');
+    const startup = median(starts);
+    rows.push({
+      name: `Start-up with ${fmt(CUSTOMERS)} customers (spawn -> /health 200), median of ${STARTS}`,
+      target: '< 5 s',
+      measured:
+        `${fmt(startup)} ms (runs: ${starts.map((s) => fmt(s)).join(', ')} ms; ` +
+        `floor server, node + tsx + express: ${fmt(median(floorStarts))} ms)`,
+      ratio: fmt(startup / median(floorStarts), 2),
+      pass: startup < 5000,
+    });
+
+    log(`5/5 list by q and get by id with ${fmt(CUSTOMERS)} customers`);
+    try {
+      const token = await platformToken(server.url);
+      const last = CUSTOMERS - 1;
+      const found = (await expectOk(`${server.url}${listByEmailPath(last)}`, token)) as { items: Array<{ user_id: string }> };
+      if (found.items.length !== 1 || found.items[0]?.user_id !== seeded.userIds[last]) {
+        throw new Error(`list by q found ${JSON.stringify(found.items.map((u) => u.user_id))}, expected one customer`);
+      }
+      const list = await paired(floorServer, 'list by q', listByEmailLoad(server.url, server.pid, token, CUSTOMERS));
+      rows.push({
+        name: 'List by q=<email> (GET /customers/list)',
+        target: '>= 0.6 x floor, p99 < 10 ms',
+        measured: httpFigure(list),
+        ratio: ratios(list),
+        pass: list.ratio >= 0.6 && list.result.p99Ms < 10,
+      });
+
+      await expectOk(`${server.url}${PLATFORM_PATH}/customers/${seeded.userIds[0] ?? ''}`, token);
+      const get = await paired(floorServer, 'get by id', getByIdLoad(server.url, server.pid, token, seeded.userIds));
+      rows.push({
+        name: 'Get by id (GET /customers/<user_id>)',
+        target: '>= 0.6 x floor, p99 < 10 ms',
+        measured: httpFigure(get),
+        ratio: ratios(get),
+        pass: get.ratio >= 0.6 && get.result.p99Ms < 10,
+      });
+
+      const memory = memoryOf(server.pid);
+      rows.push({
+        name: 'Server RSS after the list and get load (VmRSS)',
+        target: '< 300 MB',
+        measured: `${fmt(memory.rssMb)} MiB (peak VmHWM ${fmt(memory.hwmMb)} MiB)`,
+        ratio: '-',
+        pass: memory.rssMb < 300,
+      });
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await floorServer.stop();
+  }
+
+  printTable();
+  log(`done in ${fmt((Date.now() - began) / 1000)} s`);
+}
+
+function printTable(): void {
+  const header = ['Benchmark', 'Target', 'Measured', 'Ratio to floor', 'Result'];
+  const body = rows.map((r) => [r.name, r.target, r.measured, r.ratio, r.pass === undefined ? '-' : r.pass ? 'PASS' : 'FAIL']);
+  const all = [header, ...body];
+  const widths = header.map((_, c) => Math.max(...all.map((row) => row[c]?.length ?? 0)));
+  const line = (row: string[]) => `| ${row.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join(' | ')} |`;
+  console.log('');
+  console.log(`Results ${new Date().toISOString()} (${cpus().length} cores, node ${process.version})`);
+  console.log(line(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const row of body) console.log(line(row));
+  const passed = rows.filter((r) => r.pass === true).length;
+  const failed = rows.filter((r) => r.pass === false).length;
+  console.log(`\n${passed} passed, ${failed} failed`);
+}
+
+main()
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });

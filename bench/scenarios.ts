@@ -1,0 +1,49 @@
+import type { LoadSpec } from './load.js';
+import { SEED_RUN } from './seed.js';
+import { customerEmail, customerPhone, PLATFORM_PATH } from './service.js';
+
+const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T;
+
+/** POST /customers, a new phone number and email on every request. */
+export function createCustomerLoad(url: string, pid: number, token: string, run: string, phonePrefix: number): LoadSpec {
+  let i = 0;
+  return {
+    url,
+    pid,
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    next: () => {
+      i += 1;
+      const body = JSON.stringify({
+        phone_number: customerPhone(phonePrefix, i),
+        email: customerEmail(run, i),
+        first_name: `First${i}`,
+        last_name: `Last${i}`,
+        gender: 'female',
+      });
+      return { path: `${PLATFORM_PATH}/customers`, body };
+    },
+  };
+}
+
+export const listByEmailPath = (i: number) => `${PLATFORM_PATH}/customers/list?q=${encodeURIComponent(customerEmail(SEED_RUN, i))}`;
+
+/** GET /customers/list?q=<email> of a random seeded customer. */
+export function listByEmailLoad(url: string, pid: number, token: string, customers: number): LoadSpec {
+  return {
+    url,
+    pid,
+    headers: { authorization: `Bearer ${token}` },
+    next: () => ({ path: listByEmailPath(Math.floor(Math.random() * customers)) }),
+  };
+}
+
+/** GET /customers/<user_id> of a random seeded customer. */
+export function getByIdLoad(url: string, pid: number, token: string, userIds: readonly string[]): LoadSpec {
+  return {
+    url,
+    pid,
+    headers: { authorization: `Bearer ${token}` },
+    next: () => ({ path: `${PLATFORM_PATH}/customers/${pick(userIds)}` }),
+  };
+}

@@ -1,0 +1,26 @@
+import type { Request } from 'express';
+import type { PlatformConfig } from '../../commands/platformConfig/configSchema.js';
+import { defaultPlatformConfig } from '../../commands/platformConfig/defaults.js';
+import type { SigninDeps } from '../../commands/signin/signinDeps.js';
+import type { CustomersReadModel, PlatformConfigReadModel } from '../../projections/readStore.js';
+import type { SigninRateLimits } from './rateLimits.js';
+
+export interface StorefrontDeps {
+  signin: SigninDeps;
+  customers: CustomersReadModel;
+  platformConfigs: PlatformConfigReadModel;
+  limits: SigninRateLimits;
+  /** false only for plain-HTTP development (SESSION_COOKIE_SECURE=false). */
+  cookieSecure: boolean;
+}
+
+export function applicationIdOf(req: Request): string {
+  const id = req.storefront?.application_id;
+  if (id === undefined) throw new Error('storefront route without application authentication');
+  return id;
+}
+
+/** Read on every request: a change to the channel's config applies to the very next one. */
+export async function configOf(deps: Pick<StorefrontDeps, 'platformConfigs'>, req: Request): Promise<PlatformConfig> {
+  return (await deps.platformConfigs.get(applicationIdOf(req)))?.config ?? defaultPlatformConfig();
+}

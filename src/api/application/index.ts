@@ -1,0 +1,28 @@
+import express, { Router } from 'express';
+import type { ApplicationCredentials} from './applicationAuth.js';
+import { requireApplication } from './applicationAuth.js';
+import { authConfigRouter } from './authConfig.js';
+import type { StorefrontDeps } from './deps.js';
+import { otpRouter } from './otp.js';
+import { passwordResetRouter } from './passwordReset.js';
+import { passwordSignInRouter } from './passwordSignIn.js';
+import { registrationRouter } from './registration.js';
+import { sessionRouter } from './session.js';
+import { verificationRouter } from './verification.js';
+
+export const APPLICATION_PREFIX = '/service/application/user';
+
+export type { StorefrontDeps };
+
+/**
+ * The storefront (Application) API. The sales channel is authenticated before the body is
+ * read: an anonymous caller cannot make the server parse a JSON body.
+ */
+export function applicationRouter(deps: StorefrontDeps, credentials: ApplicationCredentials): Router {
+  const router = Router();
+  router.use(requireApplication(credentials), express.json({ limit: '1mb' }));
+  for (const area of [authConfigRouter, registrationRouter, passwordSignInRouter, sessionRouter, otpRouter, passwordResetRouter, verificationRouter]) {
+    router.use(area(deps));
+  }
+  return router;
+}
