@@ -28,6 +28,8 @@ export class PlatformTokens {
   private readonly key: Uint8Array;
   /** Recently verified client secrets, keyed by a hash: argon2 is deliberately slow. */
   private readonly verified = new Map<string, number>();
+  /** Tokens already verified, by their exact text, with their expiry in ms. */
+  private readonly accepted = new Map<string, { principal: PlatformPrincipal; expiresAt: number }>();
 
   constructor(
     signingKey: string,
@@ -62,14 +64,22 @@ export class PlatformTokens {
   async verify(authorization: string | undefined): Promise<PlatformPrincipal> {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
     if (match?.[1] === undefined) throw unauthorized('missing bearer token');
+    const token = match[1];
+    const now = this.clock.now().getTime();
+    const cached = this.accepted.get(token);
+    if (cached !== undefined && cached.expiresAt > now) return cached.principal;
     try {
-      const { payload } = await jwtVerify(match[1], this.key, {
+      const { payload } = await jwtVerify(token, this.key, {
         issuer: ISSUER,
         algorithms: ['HS256'],
         currentDate: this.clock.now(),
       });
       if (typeof payload.sub !== 'string' || typeof payload.company_id !== 'string') throw new Error('claims');
-      return { client_id: payload.sub, company_id: payload.company_id };
+      const principal = { client_id: payload.sub, company_id: payload.company_id };
+      // A verified token is remembered until it expires: the signature check dominated request cost.
+      if (this.accepted.size >= 10_000) this.accepted.clear();
+      this.accepted.set(token, { principal, expiresAt: (payload.exp ?? 0) * 1000 });
+      return principal;
     } catch {
       throw unauthorized('invalid or expired token');
     }
