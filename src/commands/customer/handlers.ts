@@ -110,52 +110,34 @@ export function present(state: CustomerState): PresentCustomer {
   return state;
 }
 
-export async function createCustomer(
+/** One customer command: plan against that customer's stream, append, and return its new state. */
+export function runCustomerCommand(
   deps: CommandDeps,
   context: CommandContext,
-  profile: CustomerProfile,
+  userId: string,
+  command: CustomerCommand,
 ): Promise<PresentCustomer> {
   return runCommand(deps, context, async () => {
-    const { after, appends } = await planForUser(deps, context, profile.user_id, { type: 'CreateCustomer', data: profile });
+    const { after, appends } = await planForUser(deps, context, userId, command);
     return { appends, result: present(after) };
   });
 }
 
-export async function updateCustomer(
+export const createCustomer = (deps: CommandDeps, context: CommandContext, profile: CustomerProfile) =>
+  runCustomerCommand(deps, context, profile.user_id, { type: 'CreateCustomer', data: profile });
+
+export const updateCustomer = (
   deps: CommandDeps,
   context: CommandContext,
   userId: string,
   changes: Extract<CustomerCommand, { type: 'UpdateCustomer' }>['data'],
-): Promise<PresentCustomer> {
-  return runCommand(deps, context, async () => {
-    const { after, appends } = await planForUser(deps, context, userId, { type: 'UpdateCustomer', data: changes });
-    return { appends, result: present(after) };
-  });
-}
+) => runCustomerCommand(deps, context, userId, { type: 'UpdateCustomer', data: changes });
 
-export async function archiveCustomer(
-  deps: CommandDeps,
-  context: CommandContext,
-  userId: string,
-  reason: { reason?: string; reason_id?: string },
-): Promise<PresentCustomer> {
-  return runCommand(deps, context, async () => {
-    const { after, appends } = await planForUser(deps, context, userId, { type: 'ArchiveCustomer', data: reason });
-    return { appends, result: present(after) };
-  });
-}
+export const archiveCustomer = (deps: CommandDeps, context: CommandContext, userId: string, reason: { reason?: string; reason_id?: string }) =>
+  runCustomerCommand(deps, context, userId, { type: 'ArchiveCustomer', data: reason });
 
-export async function restoreCustomer(
-  deps: CommandDeps,
-  context: CommandContext,
-  userId: string,
-  reason: { reason: string; reason_id?: string },
-): Promise<PresentCustomer> {
-  return runCommand(deps, context, async () => {
-    const { after, appends } = await planForUser(deps, context, userId, { type: 'RestoreCustomer', data: reason });
-    return { appends, result: present(after) };
-  });
-}
+export const restoreCustomer = (deps: CommandDeps, context: CommandContext, userId: string, reason: { reason: string; reason_id?: string }) =>
+  runCustomerCommand(deps, context, userId, { type: 'RestoreCustomer', data: reason });
 
 /** Blocks (active=false) or unblocks every listed user, or none of them. */
 export async function setCustomersActive(
