@@ -53,6 +53,6 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _nex
     res.status(parserError.status).json({ success: false, code: 'bad_request', message: 'the request could not be read' });
     return;
   }
-  req.log.error({ err: error }, 'unhandled error');
+  req.log.error({ err: error, req_id: req.id }, 'unhandled error');
   res.status(500).json({ success: false, code: 'internal_error', message: 'internal error', request_id: req.id });
 };

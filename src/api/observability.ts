@@ -1,7 +1,6 @@
 import type { RequestHandler } from 'express';
 import { randomUUID } from 'node:crypto';
 import { pino, type Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CommandObserver } from '../commands/commandRunner.js';
 
@@ -24,21 +23,45 @@ export function createLogger(level: string): Logger {
   return pino({ level, redact: { paths: REDACT, censor: '[redacted]' } });
 }
 
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The request id: the caller's `x-request-id` when it is well formed, else a new UUID. */
+    id: string;
+    /** The service logger, for the error middleware; request lines carry `req.id`. */
+    log: Logger;
+  }
+}
+
+const REQUEST_ID = /^[\w.-]{1,128}$/;
+
+/**
+ * One line per request: id, method, path (never the query, which can hold an email), status
+ * and duration. Written by hand rather than with pino-http: that logged the same fields through
+ * a child logger and serializers per request and cost about a tenth of a read request's CPU.
+ * The line goes through a child without redaction because it holds no headers, body or query.
+ */
 export function requestLogging(logger: Logger): RequestHandler {
-  return pinoHttp({
-    logger,
-    genReqId: (req, res) => {
-      const given = req.headers['x-request-id'];
-      const id = typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
-      res.setHeader('x-request-id', id);
-      return id;
-    },
-    // The URL's query string can hold an email or a phone number (`q`); log the path only.
-    serializers: {
-      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
-    },
-    customLogLevel: (_req, res, error) => (error !== undefined || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-  });
+  const lines = logger.child({}, { redact: [] });
+  return (req, res, next) => {
+    const started = performance.now();
+    const given = req.headers['x-request-id'];
+    const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    req.id = id;
+    req.log = logger;
+    res.setHeader('x-request-id', id);
+    res.once('finish', () => {
+      const status = res.statusCode;
+      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+      if (!lines.isLevelEnabled(level)) return;
+      const path = req.originalUrl;
+      const q = path.indexOf('?');
+      lines[level](
+        { req: { id, method: req.method, path: q === -1 ? path : path.slice(0, q) }, res: { statusCode: status }, responseTime: Math.round(performance.now() - started) },
+        'request completed',
+      );
+    });
+    next();
+  };
 }
 
 export class Metrics implements CommandObserver {
