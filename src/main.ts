@@ -72,7 +72,10 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const readStore: ReadStore = remote.readStore ?? new SqliteReadStore(db);
   const inline = remote.eventStore === undefined && readStore instanceof SqliteReadStore;
   const eventStore: EventStore =
-    remote.eventStore ?? new SqliteEventStore(db, inline && readStore instanceof SqliteReadStore ? readStore.inlineProjector : undefined);
+    remote.eventStore ??
+    (inline && readStore instanceof SqliteReadStore
+      ? new SqliteEventStore(db, readStore.inlineProjector, readStore.inlineCheckpoint)
+      : new SqliteEventStore(db));
 
   // A shared read store is fed by the lease holder alone; the other instances' runners follow its checkpoints.
   const lease = remote.lease;

@@ -10,6 +10,11 @@ import {
 
 /** Runs inside the append's transaction; throwing rolls the append back. */
 export type InlineProjector = (events: StoredEvent[]) => void;
+/**
+ * Runs once per committed group, just before the commit, with the last position written: the
+ * projections' checkpoints move once per group instead of once per append and projection.
+ */
+export type InlineCheckpoint = (position: bigint) => void;
 
 interface EventRow {
   position: number;
@@ -74,6 +79,7 @@ export class SqliteEventStore implements EventStore {
   constructor(
     private readonly db: SqliteDatabase,
     private readonly inlineProjector: InlineProjector = () => {},
+    private readonly inlineCheckpoint: InlineCheckpoint = () => {},
   ) {
     migrateEventTables(db);
     this.statements = {
@@ -121,17 +127,21 @@ export class SqliteEventStore implements EventStore {
     try {
       const { begin, savepoint, release, rollbackTo, commit } = this.statements;
       begin.run();
+      let last = 0n;
       for (const pending of batch) {
         savepoint.run();
         try {
-          outcomes.push({ ok: true, result: this.write(pending.requests) });
+          const result = this.write(pending.requests);
+          outcomes.push({ ok: true, result });
           release.run();
+          if (result.position > last) last = result.position;
         } catch (error) {
           rollbackTo.run();
           release.run();
           outcomes.push({ ok: false, error });
         }
       }
+      if (last > 0n) this.inlineCheckpoint(last);
       commit.run();
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
@@ -148,7 +158,11 @@ export class SqliteEventStore implements EventStore {
 
   /** Synchronous append for callers already inside a transaction (bootstrap, tests). */
   appendSync(requests: AppendRequest[]): AppendResult {
-    return this.db.transaction(() => this.write(requests))();
+    return this.db.transaction(() => {
+      const result = this.write(requests);
+      if (result.position > 0n) this.inlineCheckpoint(result.position);
+      return result;
+    })();
   }
 
   private write(requests: AppendRequest[]): AppendResult {

@@ -16,6 +16,7 @@ export function openSqlite(file: string, synchronous: SqliteSynchronous = 'NORMA
   db.pragma(`synchronous = ${synchronous}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  db.pragma('cache_size = -65536');
+  // 16 MiB: the hot pages of 100,000 customers fit; 64 MiB only grew the resident set past its budget.
+  db.pragma('cache_size = -16384');
   return db;
 }

@@ -8,12 +8,12 @@ import { openSqlite } from '../../src/shared/sqlite.js';
 import { eventStoreDbFactory } from '../support/remoteAdapters.js';
 import { eventStoreConformance } from './eventStoreSuite.js';
 
-function openSqliteStore(projector?: (events: StoredEvent[]) => void) {
+function openSqliteStore(projector?: (events: StoredEvent[]) => void, checkpoint?: (position: bigint) => void) {
   const dir = mkdtempSync(join(tmpdir(), 'es-conformance-'));
   const db = openSqlite(join(dir, 'events.sqlite'), 'NORMAL');
   return {
     db,
-    store: new SqliteEventStore(db, projector),
+    store: new SqliteEventStore(db, projector, checkpoint),
     atomicMultiStream: true,
     cleanup: async () => {
       db.close();
@@ -61,6 +61,22 @@ describe('SQLite inline projections', () => {
       subject.store.append([{ stream: 'free-2', expectedRevision: 'no_stream', events: [{ ...base, id: 'e3' }] }]),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    await subject.cleanup();
+  });
+
+  it('moves the checkpoint once per group commit, to the last event the group wrote', async () => {
+    const checkpoints: bigint[] = [];
+    const subject = openSqliteStore(undefined, (position) => checkpoints.push(position));
+    const base = { version: 1, type: 'T', metadata: { company_id: '1', actor: { type: 'system' as const, id: 's' }, correlation_id: 'c' }, occurred_at: 'x', data: {} };
+    await subject.store.append([{ stream: 'taken', expectedRevision: 'no_stream', events: [{ ...base, id: 'c0' }] }]);
+    const results = await Promise.allSettled([
+      subject.store.append([{ stream: 'g-1', expectedRevision: 'no_stream', events: [{ ...base, id: 'c1' }, { ...base, id: 'c2' }] }]),
+      subject.store.append([{ stream: 'g-2', expectedRevision: 'no_stream', events: [{ ...base, id: 'c3' }] }]),
+      subject.store.append([{ stream: 'taken', expectedRevision: 'no_stream', events: [{ ...base, id: 'c4' }] }]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect(checkpoints).toEqual([1n, 4n]);
+    expect(await subject.store.headPosition()).toBe(4n);
     await subject.cleanup();
   });
 });

@@ -97,12 +97,12 @@ export class SqliteReadStore implements ReadStore {
 
   /** Runs inside the event store's append transaction: the read models commit with the events. */
   readonly inlineProjector = (events: StoredEvent[]): void => {
-    const last = events.at(-1);
-    if (last === undefined) return;
-    for (const projection of this.projections) {
-      projection.applySync(events);
-      this.checkpoints.setSync(projection.name, last.position);
-    }
+    for (const projection of this.projections) projection.applySync(events);
+  };
+
+  /** Every projection has applied every event up to the group's last one, in the same transaction. */
+  readonly inlineCheckpoint = (position: bigint): void => {
+    for (const projection of this.projections) this.checkpoints.setSync(projection.name, position);
   };
 
   async close(): Promise<void> {}
