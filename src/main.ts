@@ -16,6 +16,7 @@ import { SqliteReadStore } from './projections/sqlite/sqliteReadStore.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { createRandomIds, type IdGenerator } from './shared/ids.js';
 import { openSqlite, type SqliteDatabase } from './shared/sqlite.js';
+import { startWalCheckpointer } from './shared/walCheckpointer.js';
 import { loadOrCreateEncryptionKey, loadOrCreateSigningKey } from './shared/settings.js';
 import { FieldCipher } from './shared/fieldCipher.js';
 import type { SessionDeps } from './commands/session/sessions.js';
@@ -67,6 +68,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
   if (config.NOTIFY_WEBHOOK_URL !== undefined && webhookSecret === undefined) throw new ConfigError(`invalid configuration:\n  ${WEBHOOK_SECRET_REQUIRED}`);
   const metrics = new Metrics();
   const db = openSqlite(join(config.DATA_DIR, SQLITE_FILE), config.SQLITE_SYNCHRONOUS);
+  const checkpointer = startWalCheckpointer(db, { onError: (message) => logger.warn({ err: message }, 'background WAL checkpoint failed') });
 
   const remote = await import('./adapters.js').then((m) => m.openRemoteAdapters(config, logger));
   const readStore: ReadStore = remote.readStore ?? new SqliteReadStore(db);
@@ -168,6 +170,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
       await jobs.close();
       await runner.stop();
       await remote.close();
+      await checkpointer.stop();
       db.close();
     },
   };
