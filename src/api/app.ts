@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { Router, type Express } from 'express';
 import type { Logger } from 'pino';
 import type { CommandDeps } from '../commands/commandRunner.js';
 import type { ReadStore } from '../projections/readStore.js';
@@ -66,19 +66,14 @@ export function createApp(deps: AppDeps): Express {
     res.json(await deps.tokens.issue(company_id, req.headers.authorization));
   });
 
-  // Authenticate before parsing: an anonymous caller cannot make the server read a 1 MiB body.
-  app.use(PLATFORM_PREFIX, requirePlatformAccess(deps.tokens, deps.readStore.access), json);
+  // One router under the prefix: express matched the prefix, with its two parameters, once per
+  // mounted router, and a read passed eight of them before reaching the customers routes.
+  const platform = Router({ mergeParams: true });
   // Before the customers router, whose /customers/:user_id would otherwise take /customers/sessions.
-  app.use(
-    PLATFORM_PREFIX,
+  platform.use(
     sessionsRouter({ sessions: deps.sessions, customers: deps.readStore.customers, platformConfigs: deps.readStore.platformConfigs }),
   );
-  app.use(PLATFORM_PREFIX, eventsRouter({ store: deps.commands.store }));
-  app.use(PLATFORM_PREFIX, customerHistoryRouter({ store: deps.commands.store }));
-  app.use(PLATFORM_PREFIX, platformConfigRouter({ commands: deps.commands, platformConfigs: deps.readStore.platformConfigs, cipher: deps.cipher }));
-  app.use(PLATFORM_PREFIX, ...attributeRouters(deps));
-  app.use(
-    PLATFORM_PREFIX,
+  platform.use(
     customersRouter({
       sessions: deps.sessions,
       commands: deps.commands,
@@ -87,6 +82,12 @@ export function createApp(deps: AppDeps): Express {
       defaultCountryCode: deps.defaultCountryCode,
     }),
   );
+  platform.use(customerHistoryRouter({ store: deps.commands.store }));
+  platform.use(platformConfigRouter({ commands: deps.commands, platformConfigs: deps.readStore.platformConfigs, cipher: deps.cipher }));
+  platform.use(...attributeRouters(deps));
+  platform.use(eventsRouter({ store: deps.commands.store }));
+  // Authenticate before parsing: an anonymous caller cannot make the server read a 1 MiB body.
+  app.use(PLATFORM_PREFIX, requirePlatformAccess(deps.tokens, deps.readStore.access), json, platform);
 
   if (deps.storefront !== undefined) app.use(APPLICATION_PREFIX, applicationRouter(deps.storefront.deps, deps.storefront.credentials));
 
