@@ -3,8 +3,16 @@ import type { SqliteDatabase } from '../../shared/sqlite.js';
 import { accessWriteOf } from '../access/accessView.js';
 import type { AccessReadModel, CredentialView } from '../readStore.js';
 
+/** Long enough to serve a burst from memory, short enough that a table swapped by a rebuild is seen soon. */
+const CACHE_MS = 5_000;
+
 export class SqliteAccessReadModel implements AccessReadModel {
   private readonly statements;
+  /**
+   * Every platform request checks its application: a map in front of the table saves a query per
+   * request. Writes clear it (they run in this process, inside the append's transaction).
+   */
+  private readonly applicationCache = new Map<string, { view: CredentialView | null; at: number }>();
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -37,7 +45,10 @@ export class SqliteAccessReadModel implements AccessReadModel {
   applySync(events: StoredEvent[]): void {
     for (const event of events) {
       const write = accessWriteOf(event);
-      if (write !== null) this.statements[write.table].run(write.view);
+      if (write !== null) {
+        this.statements[write.table].run(write.view);
+        this.applicationCache.clear();
+      }
     }
   }
 
@@ -46,7 +57,14 @@ export class SqliteAccessReadModel implements AccessReadModel {
   }
 
   async application(applicationId: string): Promise<CredentialView | null> {
-    return this.statements.application.get(applicationId) ?? null;
+    const now = Date.now();
+    const cached = this.applicationCache.get(applicationId);
+    if (cached !== undefined && now - cached.at < CACHE_MS) return cached.view;
+    const view = this.statements.application.get(applicationId) ?? null;
+    // Unknown ids are cached too, but only so many: a scan of random ids cannot grow the map.
+    if (this.applicationCache.size >= 1_000) this.applicationCache.clear();
+    this.applicationCache.set(applicationId, { view, at: now });
+    return view;
   }
 
   async applications(): Promise<CredentialView[]> {
