@@ -49,6 +49,19 @@ export function migrateEventTables(db: SqliteDatabase): void {
       UNIQUE (stream, revision)
     );
   `);
+  // Streams are named <category>-<id>, as in EventStoreDB. A projection reads only its categories;
+  // without this index every rebuild and catch-up page scanned the whole log to find them.
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_xinfo(events)').all();
+  if (!columns.some((c) => c.name === 'category')) {
+    db.exec(`ALTER TABLE events ADD COLUMN category TEXT GENERATED ALWAYS AS (substr(stream, 1, instr(stream, '-') - 1)) VIRTUAL`);
+  }
+  db.exec('CREATE INDEX IF NOT EXISTS events_category_position ON events (category, position)');
+}
+
+/** `user-` → `user`; undefined for a prefix that is not exactly a category. */
+export function categoryOf(prefix: string): string | undefined {
+  const dash = prefix.indexOf('-');
+  return dash > 0 && dash === prefix.length - 1 ? prefix.slice(0, dash) : undefined;
 }
 
 function toStored(row: EventRow): StoredEvent {
@@ -92,6 +105,9 @@ export class SqliteEventStore implements EventStore {
       ),
       readStream: db.prepare<[string], EventRow>('SELECT * FROM events WHERE stream = ? ORDER BY revision'),
       head: db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
+      byCategory: db.prepare<[string, number, number], EventRow>(
+        'SELECT * FROM events WHERE category = ? AND position > ? ORDER BY position LIMIT ?',
+      ),
       // Prepared once: db.exec would parse these again for every append of every group.
       begin: db.prepare('BEGIN IMMEDIATE'),
       savepoint: db.prepare('SAVEPOINT append_one'),
@@ -225,6 +241,10 @@ export class SqliteEventStore implements EventStore {
   }
 
   readAllSync({ after = 0n, limit, streamPrefixes }: ReadAllOptions): StoredEvent[] {
+    const categories = streamPrefixes?.map(categoryOf);
+    if (categories !== undefined && categories.length > 0 && categories.every((c) => c !== undefined)) {
+      return this.readCategories(categories as string[], after, limit);
+    }
     const params: Array<string | number> = [Number(after)];
     let filter = '';
     if (streamPrefixes !== undefined && streamPrefixes.length > 0) {
@@ -235,6 +255,17 @@ export class SqliteEventStore implements EventStore {
     const rows = this.db
       .prepare<Array<string | number>, EventRow>(`SELECT * FROM events WHERE position > ?${filter} ORDER BY position LIMIT ?`)
       .all(...params);
+    return rows.map(toStored);
+  }
+
+  /**
+   * One index range per category, merged by position: a single query with `category IN (…)`
+   * would sort every matching event of the log to return the first page.
+   */
+  private readCategories(categories: string[], after: bigint, limit: number): StoredEvent[] {
+    const { byCategory } = this.statements;
+    const pages = [...new Set(categories)].map((category) => byCategory.all(category, Number(after), limit));
+    const rows = pages.length === 1 ? (pages[0] ?? []) : pages.flat().sort((a, b) => a.position - b.position).slice(0, limit);
     return rows.map(toStored);
   }
 

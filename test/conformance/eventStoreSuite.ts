@@ -112,6 +112,28 @@ export function eventStoreConformance(name: string, open: () => Promise<EventSto
       expect(await store.headPosition()).toBeGreaterThanOrEqual(after ?? 0n);
     });
 
+    it('reads whole categories (<category>-<id> streams) merged in log order, page after page', async () => {
+      const tag = Math.random().toString(36).slice(2, 10);
+      const [alpha, beta, other] = [`alpha${tag}`, `beta${tag}`, `other${tag}`];
+      for (let i = 0; i < 12; i += 1) {
+        const category = [alpha, beta, other][i % 3] ?? other;
+        await store.append([{ stream: `${category}-${i}`, expectedRevision: 'no_stream', events: [event('Cat', { i })] }]);
+      }
+      const seen: number[] = [];
+      let after: bigint | undefined;
+      for (let page = 0; page < 10; page += 1) {
+        const batch = await store.readAll({ ...(after === undefined ? {} : { after }), limit: 3, streamPrefixes: [`${beta}-`, `${alpha}-`] });
+        if (batch.length === 0) break;
+        expect(batch.length).toBeLessThanOrEqual(3);
+        for (const e of batch) {
+          if (after !== undefined) expect(e.position).toBeGreaterThan(after);
+          after = e.position;
+          seen.push((e.data as { i: number }).i);
+        }
+      }
+      expect(seen).toEqual([0, 1, 3, 4, 6, 7, 9, 10]);
+    });
+
     it('an append to several streams fails as a whole when one stream conflicts (atomic adapters)', async (ctx) => {
       if (!subject.atomicMultiStream) {
         ctx.skip();

@@ -1,4 +1,4 @@
-import type { SqliteEventStore } from '../../events/sqliteEventStore.js';
+import { categoryOf, type SqliteEventStore } from '../../events/sqliteEventStore.js';
 import type { SqliteDatabase } from '../../shared/sqlite.js';
 import { createSqliteProjections, SqliteCheckpoints } from './sqliteReadStore.js';
 
@@ -60,6 +60,11 @@ export function rebuildSqliteProjection(
 }
 
 function countEvents(db: SqliteDatabase, prefixes: string[]): number {
+  const categories = prefixes.map(categoryOf);
+  if (categories.every((c) => c !== undefined)) {
+    const count = db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM events WHERE category = ?');
+    return [...new Set(categories)].reduce((sum, c) => sum + (count.get(c)?.n ?? 0), 0);
+  }
   const where = prefixes.map(() => 'substr(stream, 1, ?) = ?').join(' OR ');
   const params = prefixes.flatMap((p) => [p.length, p]);
   return db.prepare<Array<string | number>, { n: number }>(`SELECT COUNT(*) AS n FROM events WHERE ${where}`).get(...params)?.n ?? 0;
