@@ -72,7 +72,16 @@ describe('operator CLI', () => {
       customers: t.service.db.prepare('SELECT * FROM customers ORDER BY application_id, user_id').all(),
       identifiers: t.service.db.prepare('SELECT * FROM customers_identifiers ORDER BY application_id, kind, value, user_id').all(),
     });
+    // Index names carry a random tag; what must survive a rebuild is which columns are indexed.
+    const indexes = () =>
+      t.service.db
+        .prepare<[], { tbl_name: string; sql: string }>("SELECT tbl_name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name LIKE 'customers%' AND sql IS NOT NULL")
+        .all()
+        .map((i) => `${i.tbl_name}: ${i.sql.replace(/^CREATE INDEX \S+ ON \S+ /, '')}`)
+        .sort();
     const before = snapshot();
+    const indexesBefore = indexes();
+    expect(indexesBefore.length).toBeGreaterThanOrEqual(3);
     expect(before.customers.length).toBeGreaterThan(30);
     // Damage the live read model: the rebuild must repair it from the log alone.
     t.service.db.prepare("UPDATE customers SET first_name = 'damaged', doc = '{}' WHERE user_id = (SELECT MIN(user_id) FROM customers)").run();
@@ -81,6 +90,7 @@ describe('operator CLI', () => {
     const { events } = rebuildSqliteProjection(t.service.db, store, 'customers');
     expect(events).toBeGreaterThan(50);
     expect(snapshot()).toEqual(before);
+    expect(indexes()).toEqual(indexesBefore);
     // The service keeps serving from the swapped-in tables.
     expect((await call('GET', `${t.platformBase}/customers/list?q=r1@example.com`, token)).body.items).toHaveLength(1);
   });

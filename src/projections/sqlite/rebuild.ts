@@ -30,6 +30,7 @@ export function rebuildSqliteProjection(
   dropAll(rebuildTables());
   const fresh = createSqliteProjections(db, REBUILD_SUFFIX).projections.find((p) => p.name === name);
   if (fresh === undefined) throw new Error(`unknown projection "${name}"`);
+  const deferred = fresh.deferIndexesOnRebuild === true ? dropSecondaryIndexes(db, fresh.tables) : [];
   const total = countEvents(db, live.streamPrefixes);
   let position = 0n;
   let done = 0;
@@ -45,6 +46,7 @@ export function rebuildSqliteProjection(
     }
   };
   applyUntilQuiet();
+  for (const sql of deferred) db.exec(sql);
   db.transaction(() => {
     applyUntilQuiet();
     dropAll(live.tables);
@@ -57,6 +59,17 @@ export function rebuildSqliteProjection(
     dropAll(leftovers.map((t) => t.name));
   }).immediate();
   return { events: done };
+}
+
+/** Drops the indexes SQLite does not need for the primary key and returns the statements that recreate them. */
+function dropSecondaryIndexes(db: SqliteDatabase, tables: string[]): string[] {
+  const indexes = db
+    .prepare<string[], { name: string; sql: string }>(
+      `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (${tables.map(() => '?').join(', ')})`,
+    )
+    .all(...tables);
+  for (const index of indexes) db.exec(`DROP INDEX ${index.name}`);
+  return indexes.map((i) => i.sql);
 }
 
 function countEvents(db: SqliteDatabase, prefixes: string[]): number {

@@ -107,7 +107,7 @@ export class SqliteCustomersReadModel implements CustomersReadModel {
       const userId = event.stream.slice('user-'.length);
       let entry = touched.get(userId);
       if (entry === undefined) {
-        const loaded = this.loadByUser(userId);
+        const loaded = this.loadByUser(userId, event.metadata.application_id);
         entry = { view: loaded, existed: loaded !== null };
         touched.set(userId, entry);
       }
@@ -116,8 +116,9 @@ export class SqliteCustomersReadModel implements CustomersReadModel {
     for (const { view, existed } of touched.values()) if (view !== null) this.write(view, existed);
   }
 
-  private loadByUser(userId: string): CustomerView | null {
-    const row = this.statements.byUser.get(userId);
+  /** By primary key when the event names its application: a rebuild loads without secondary indexes. */
+  private loadByUser(userId: string, applicationId: string | undefined): CustomerView | null {
+    const row = applicationId === undefined ? this.statements.byUser.get(userId) : this.statements.get.get(applicationId, userId);
     return row === undefined ? null : (JSON.parse(row.doc) as CustomerView);
   }
 

@@ -14,6 +14,11 @@ export interface SqliteProjection extends Projection {
   applySync(events: StoredEvent[]): void;
   /** Tables this projection owns, in the same order for the live and the rebuilt copy. */
   tables: string[];
+  /**
+   * Its applies find rows by primary key only, so a rebuild may load the copy without its
+   * secondary indexes and build them once at the end, which is much faster than maintaining them.
+   */
+  deferIndexesOnRebuild?: boolean;
 }
 
 const matches = (prefixes: string[]) => (event: StoredEvent) => prefixes.some((p) => event.stream.startsWith(p));
@@ -64,9 +69,10 @@ export function createSqliteProjections(db: SqliteDatabase, suffix = '') {
   const platformConfigs = new SqlitePlatformConfigReadModel(db, `platform_configs${suffix}`);
   const attributes = new SqliteAttributesReadModel(db, suffix);
   const projections: SqliteProjection[] = [
-    sqliteProjection('customers', customersStreamPrefixes, [customers.table, customers.identifiersTable], (e) =>
-      customers.applySync(e),
-    ),
+    {
+      ...sqliteProjection('customers', customersStreamPrefixes, [customers.table, customers.identifiersTable], (e) => customers.applySync(e)),
+      deferIndexesOnRebuild: true,
+    },
     sqliteProjection('access', accessStreamPrefixes, access.tables, (e) => access.applySync(e)),
     sqliteProjection('platformConfigs', platformConfigStreamPrefixes, [platformConfigs.table], (e) => platformConfigs.applySync(e)),
     sqliteProjection('attributes', attributeStreamPrefixes, attributes.tables, (e) => attributes.applySync(e)),
