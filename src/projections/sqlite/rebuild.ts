@@ -45,8 +45,16 @@ export function rebuildSqliteProjection(
       onProgress(done, Math.max(total, done));
     }
   };
-  applyUntilQuiet();
-  for (const sql of deferred) db.exec(sql);
+  // The copy is scratch until the swap (an interrupted rebuild drops it and starts again), so its
+  // bulk load need not wait for the disk; the swap below runs at the configured durability.
+  const synchronous = db.pragma('synchronous', { simple: true }) as number;
+  db.pragma('synchronous = OFF');
+  try {
+    applyUntilQuiet();
+    for (const sql of deferred) db.exec(sql);
+  } finally {
+    db.pragma(`synchronous = ${synchronous}`);
+  }
   db.transaction(() => {
     applyUntilQuiet();
     dropAll(live.tables);
