@@ -17,18 +17,13 @@ import type { CommandContext } from '../src/commands/commandRunner.js';
 import { setUserAttributes } from '../src/commands/userAttribute/handlers.js';
 import { createService } from '../src/main.js';
 import { createRandomIds } from '../src/shared/ids.js';
-import { measure, type LoadResult, type LoadSpec } from './load.js';
+import type { LoadSpec } from './load.js';
+import { fmt, httpFigure as figure, paired, ratios, type BenchRow } from './report.js';
 import { spawnNode, type Child } from './processes.js';
 import { seedCustomers } from './seed.js';
 import { APP, CLIENT, COMPANY, expectOk, platformToken, PLATFORM_PATH, serviceConfig, startService } from './service.js';
 
-export interface AttributeBenchRow {
-  name: string;
-  target: string;
-  measured: string;
-  ratio: string;
-  pass?: boolean;
-}
+export type AttributeBenchRow = BenchRow;
 
 export interface AttributeBenchOptions {
   /** The floor server of the run (express 5 answering constant JSON), measured right before each load. */
@@ -55,35 +50,7 @@ const ATTRIBUTES: Array<{ slug: string; type: AttributeType; value: (i: number) 
   { slug: 'last_seen', type: 'datetime', value: (i) => new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString() },
 ];
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const latency = (r: LoadResult) => `p50 ${fmt(r.p50Ms)} ms, p99 ${fmt(r.p99Ms)} ms`;
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T;
-
-function clean(name: string, r: LoadResult): void {
-  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx answers and ${r.errors} errors under load`);
-}
-
-/** A load and the floor measured just before it with the same settings, as bench/run.ts pairs them. */
-interface Paired {
-  result: LoadResult;
-  floor: LoadResult;
-  ratio: number;
-}
-
-async function paired(floorServer: Child, name: string, spec: LoadSpec, log: (m: string) => void): Promise<Paired> {
-  const floor = await measure({ url: floorServer.url, pid: floorServer.pid, next: () => ({ path: '/floor' }) });
-  clean(`floor before ${name}`, floor);
-  const result = await measure(spec);
-  clean(name, result);
-  log(`  ${name}: ${fmt(result.rps)} req/s (${latency(result)}); floor ${fmt(floor.rps)} req/s (${latency(floor)})`);
-  return { result, floor, ratio: result.rps / floor.rps };
-}
-
-const figure = (p: Paired) =>
-  `${fmt(p.result.rps)} req/s, ${latency(p.result)}, ${fmt(p.result.cpuUsPerRequest)} us CPU/req ` +
-  `(floor ${fmt(p.floor.rps)} req/s, ${fmt(p.floor.cpuUsPerRequest)} us CPU/req)`;
-/** Throughput ratio, then the steadier CPU-per-request ratio (floor CPU / benchmark CPU). */
-const ratios = (p: Paired) => `${fmt(p.ratio, 2)} (CPU ${fmt(p.floor.cpuUsPerRequest / Math.max(1e-9, p.result.cpuUsPerRequest), 2)})`;
 
 const context = (name: string, n: number): CommandContext => ({
   name,

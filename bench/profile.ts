@@ -6,6 +6,7 @@
  *   npx tsx bench/profile.ts get 20000        server under GET /customers/<id> load (node --cpu-prof)
  *   npx tsx bench/profile.ts list 20000       server under GET /customers/list?q=<email> load
  *   npx tsx bench/profile.ts create           server under POST /customers load
+ *   npx tsx bench/profile.ts session          server under storefront GET .../session (getLoggedInUser) load
  *
  * Extra server environment (e.g. LOG_LEVEL=warn) can be given as KEY=VALUE arguments.
  */
@@ -21,7 +22,8 @@ import { printProfile, summarizeProfile } from './cpuprofile.js';
 import { measure, type LoadResult } from './load.js';
 import { createCustomerLoad, getByIdLoad, listByEmailLoad } from './scenarios.js';
 import { seedCustomers } from './seed.js';
-import { platformToken, startService } from './service.js';
+import { APP, COMPANY, platformToken, startService } from './service.js';
+import { APP_TOKEN, AUTH, credentials, seedShoppers, STOREFRONT, storefrontCall } from './signin.js';
 
 const [scenario = 'get', countArg, ...rest] = process.argv.slice(2);
 const count = Number(countArg ?? 20_000);
@@ -45,10 +47,15 @@ async function inProcess<T>(title: string, task: () => Promise<T> | T): Promise<
   return result;
 }
 
-async function underLoad(title: string, dataDir: string, load: (url: string, pid: number, token: string) => Promise<LoadResult>): Promise<void> {
+async function underLoad(
+  title: string,
+  dataDir: string,
+  load: (url: string, pid: number, token: string) => Promise<LoadResult>,
+  env: Record<string, string> = {},
+): Promise<void> {
   const profDir = join(work, 'prof');
   mkdirSync(profDir);
-  const server = await startService(dataDir, extraEnv, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=200']);
+  const server = await startService(dataDir, { ...env, ...extraEnv }, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=200']);
   let result: LoadResult;
   try {
     result = await load(server.url, server.pid, await platformToken(server.url));
@@ -81,6 +88,16 @@ async function main(): Promise<void> {
   const dataDir = join(work, 'data');
   if (scenario === 'seed') {
     await inProcess(`seed ${count}`, () => seedCustomers(dataDir, count));
+    return;
+  }
+  if (scenario === 'session') {
+    await underLoad('getLoggedInUser', dataDir, async (url, pid) => {
+      await seedShoppers(url);
+      const signedIn = await storefrontCall(url, '/authentication/v1.0/login/password', credentials(0));
+      if (signedIn.cookie === undefined) throw new Error(`login failed: ${signedIn.status}`);
+      const cookie = signedIn.cookie;
+      return measure({ url, pid, headers: { authorization: AUTH, cookie }, next: () => ({ path: `${STOREFRONT}/authentication/v1.0/session` }) });
+    }, { BOOTSTRAP_APPLICATIONS: `${COMPANY}:${APP}:${APP_TOKEN}` });
     return;
   }
   if (scenario === 'create') {

@@ -11,7 +11,8 @@ import { SqliteEventStore } from '../src/events/sqliteEventStore.js';
 import { SQLITE_FILE } from '../src/main.js';
 import { rebuildSqliteProjection } from '../src/projections/sqlite/rebuild.js';
 import { openSqlite } from '../src/shared/sqlite.js';
-import { LOAD, measure, type LoadResult, type LoadSpec } from './load.js';
+import { LOAD } from './load.js';
+import { fmt, httpFigure, paired as pairedWith, ratios, type BenchRow, type Paired } from './report.js';
 import { memoryOf, spawnNode, type Child } from './processes.js';
 import { createCustomerLoad, getByIdLoad, listByEmailLoad, listByEmailPath } from './scenarios.js';
 import { seedCustomers } from './seed.js';
@@ -23,50 +24,16 @@ const SEED_CONCURRENCY = 500;
 const STARTS = 3;
 const REBUILDS = 2;
 
-interface Row {
-  name: string;
-  target: string;
-  measured: string;
-  ratio: string;
-  pass?: boolean;
-}
-const rows: Row[] = [];
+const rows: BenchRow[] = [];
 const dirs: string[] = [];
 const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const latency = (r: LoadResult) => `p50 ${fmt(r.p50Ms)} ms, p99 ${fmt(r.p99Ms)} ms`;
 const freshDir = (tag: string) => {
   const dir = mkdtempSync(join(tmpdir(), `user-service-bench-${tag}-`));
   dirs.push(dir);
   return dir;
 };
 
-function checkClean(name: string, r: LoadResult): void {
-  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx answers and ${r.errors} errors under load`);
-}
-
-/** A benchmark and the floor measured just before it, with identical load settings. */
-interface Paired {
-  result: LoadResult;
-  floor: LoadResult;
-  ratio: number;
-}
-
-async function paired(floorServer: Child, name: string, spec: LoadSpec): Promise<Paired> {
-  const floor = await measure({ url: floorServer.url, pid: floorServer.pid, next: () => ({ path: '/floor' }) });
-  checkClean(`floor before ${name}`, floor);
-  const result = await measure(spec);
-  checkClean(name, result);
-  log(`  ${name}: ${fmt(result.rps)} req/s (${latency(result)}); floor ${fmt(floor.rps)} req/s (${latency(floor)})`);
-  if (result.cpuUsPerRequest <= 0 || floor.cpuUsPerRequest <= 0) throw new Error(`${name}: no CPU time read from /proc`);
-  return { result, floor, ratio: result.rps / floor.rps };
-}
-
-const httpFigure = (p: Paired) =>
-  `${fmt(p.result.rps)} req/s, ${latency(p.result)}, ${fmt(p.result.cpuUsPerRequest)} us CPU/req ` +
-  `(floor ${fmt(p.floor.rps)} req/s, ${fmt(p.floor.cpuUsPerRequest)} us CPU/req)`;
-/** Throughput ratio, then the steadier CPU-per-request ratio (floor CPU / benchmark CPU). */
-const ratios = (p: Paired) => `${fmt(p.ratio, 2)} (CPU ${fmt(p.floor.cpuUsPerRequest / p.result.cpuUsPerRequest, 2)})`;
+const paired = (floorServer: Child, name: string, spec: Parameters<typeof pairedWith>[2]) => pairedWith(floorServer, name, spec, log);
 
 async function createCustomers(floorServer: Child, synchronous: 'NORMAL' | 'FULL', phonePrefix: number): Promise<Paired> {
   const child = await startService(freshDir(`create-${synchronous}`), { SQLITE_SYNCHRONOUS: synchronous });

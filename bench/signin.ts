@@ -16,10 +16,10 @@ import { LOAD, measure, type LoadResult } from './load.js';
 import { spawnNode } from './processes.js';
 import { APP, COMPANY, PLATFORM_PATH, platformToken, startService } from './service.js';
 
-const APP_TOKEN = 'bench-app-token';
-const STOREFRONT = '/service/application/user';
+export const APP_TOKEN = 'bench-app-token';
+export const STOREFRONT = '/service/application/user';
 const USERS = Number(process.env.BENCH_SIGNIN_USERS ?? 40);
-const AUTH = `Bearer ${Buffer.from(`${APP}:${APP_TOKEN}`).toString('base64')}`;
+export const AUTH = `Bearer ${Buffer.from(`${APP}:${APP_TOKEN}`).toString('base64')}`;
 
 export interface SigninRow {
   name: string;
@@ -65,7 +65,7 @@ async function httpFloor(): Promise<LoadResult> {
   }
 }
 
-async function storefrontCall(url: string, path: string, body?: unknown, cookie?: string): Promise<{ status: number; json: unknown; cookie?: string }> {
+export async function storefrontCall(url: string, path: string, body?: unknown, cookie?: string): Promise<{ status: number; json: unknown; cookie?: string }> {
   const headers: Record<string, string> = { authorization: AUTH };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (cookie !== undefined) headers.cookie = cookie;
@@ -74,10 +74,10 @@ async function storefrontCall(url: string, path: string, body?: unknown, cookie?
   return { status: res.status, json: (await res.json()) as unknown, ...(set === undefined ? {} : { cookie: set.split(';')[0] }) };
 }
 
-const credentials = (i: number) => ({ username: `signin${i}@bench.example.com`, password: `bench passphrase number ${i}` });
+export const credentials = (i: number) => ({ username: `signin${i}@bench.example.com`, password: `bench passphrase number ${i}` });
 
 /** Accounts registered through the storefront (the mobile made a soft field, so no OTP round trip). */
-async function seedShoppers(url: string): Promise<void> {
+export async function seedShoppers(url: string): Promise<void> {
   const token = await platformToken(url);
   const res = await fetch(`${url}${PLATFORM_PATH}/platform/config`, {
     method: 'POST',
