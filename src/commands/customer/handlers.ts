@@ -29,6 +29,7 @@ export function applicationOf(context: CommandContext): string {
 }
 
 interface UserPlan {
+  before: CustomerState;
   after: CustomerState;
   /** Claims go first and releases last: on a store without multi-stream transactions a crash
    * in between leaves an extra claim (recoverable), never an identifier used twice. */
@@ -60,7 +61,7 @@ export async function planForUser(
     before.filter((i) => !nextKeys.has(key(i))).map((i) => planIdentifier(deps, context, userId, i, 'release')),
   );
   const userAppend = { stream: userStream(userId), expectedRevision: loaded.revision, events };
-  return { after, appends: [...claims, userAppend, ...releases] };
+  return { before: loaded.state, after, appends: [...claims, userAppend, ...releases] };
 }
 
 async function planIdentifier(
