@@ -1,7 +1,8 @@
 import type { ContactData, CustomerEvent, EmailEntry, PhoneEntry } from '../../events/customerEvents.js';
 import { conflict, DomainError, invalid } from '../../shared/errors.js';
+import type { CustomerState } from './decider.js';
 
-type Present = Extract<import('./decider.js').CustomerState, { status: 'present' }>;
+type Present = Extract<CustomerState, { status: 'present' }>;
 type ContactEvent = Extract<CustomerEvent, { type: 'UserContactAdded' | 'UserContactRemoved' | 'UserPrimaryContactSet' | 'UserContactVerified' }>;
 
 /** The lists a contact event changes: the aggregate's profile and the customers read model alike. */
