@@ -140,7 +140,7 @@ describe('changing the primary email or mobile by OTP through the Fynd SDK 3.4.2
     })) as { user: { phone_numbers: Array<{ phone: string; primary: boolean; verified: boolean }> } };
     expectContract('VerifyOtpSuccess', done);
     expect(done.user.phone_numbers).toContainEqual(expect.objectContaining({ phone: next, primary: true, verified: true }));
-    expect(t.notifier.last('mobile_changed', `+91${s.mobile}`).data).toMatchObject({ change: 'added' });
+    expect(t.notifier.last('mobile_changed', `+91${s.mobile}`).data).toMatchObject({ change: 'primary_changed' });
   });
 
   it('the same for an email, and a wrong OTP or someone else’s address is refused', async () => {

@@ -142,6 +142,10 @@ describe('uniqueness across the platform and the storefront', () => {
     // The platform's customer search finds the shopper by the new email at once.
     const found = await call('GET', `${t.platformBase}/customers/search?q=${encodeURIComponent(taken)}`, platformToken);
     expect(JSON.stringify(found.body)).toContain(s.user_id);
+    const gone = await storefront(t, 'DELETE', `${P}/email?email=${encodeURIComponent(s.email)}&active=true&primary=true&verified=false`, undefined, s.session);
+    expect(gone.status, JSON.stringify(gone.body)).toBe(200);
+    const notFound = await call('GET', `${t.platformBase}/customers/search?q=${encodeURIComponent(s.email)}`, platformToken);
+    expect(JSON.stringify(notFound.body)).not.toContain(s.user_id);
     // And the platform cannot give it to someone else now.
     const platformRefused = await call('POST', `${t.platformBase}/customers`, platformToken, { phone_number: newIdentity('late').mobile, email: taken });
     expect(platformRefused.status).toBe(409);
@@ -229,6 +233,20 @@ describe('updateProfile', () => {
     expect(res.body).toMatchObject({ verify_email_link: true, email });
     expect(userOf(res.body).emails).toContainEqual(expect.objectContaining({ email, verified: false }));
     expect(t.notifier.count('email_verification_link', email)).toBe(1);
+  });
+
+  it('saves nothing when the email it adds is refused', async () => {
+    const s = await registerShopper(t, 'detailatomic');
+    const other = await registerShopper(t, 'detailholder');
+    const taken = await storefront(t, 'POST', `${P}/detail`, { first_name: 'Changed', email: other.email }, s.session);
+    expect(taken.status).toBe(409);
+    clock.advance(16 * 60_000);
+    const stale = await storefront(t, 'POST', `${P}/detail`, { first_name: 'Changed', email: `fresh.${s.user_id}@example.com` }, s.session);
+    expect(stale.status).toBe(403);
+    const me = await storefront(t, 'GET', '/authentication/v1.0/session', undefined, s.session);
+    expect(me.body.user).toMatchObject({ first_name: 'Test' });
+    // Names alone need no recent sign-in.
+    expect((await storefront(t, 'POST', `${P}/detail`, { first_name: 'Changed' }, s.session)).status).toBe(200);
   });
 });
 

@@ -43,6 +43,7 @@ export function profileRouter(deps: StorefrontDeps): Router {
 
   router.post(`${P}/detail`, shopper, async (req, res) => {
     const body = parseInput(editProfileBody, req.body, 'body');
+    await deps.limits.check(req, actorOf(req).user_id);
     const config = await configOf(deps, req);
     const outcome = await updateProfileDetails(profile, storefrontCaller(req), actorOf(req), config, {
       first_name: body.first_name,
@@ -76,6 +77,7 @@ export function profileRouter(deps: StorefrontDeps): Router {
 
     router.put(base, shopper, async (req, res) => {
       const contact = fromBody(req);
+      await deps.limits.check(req, actorOf(req).user_id);
       await changeContacts(profile, storefrontCaller(req), actorOf(req), { type: 'AddContact', contact, verified: false, primary: false, field: bodyField }, `add${kind === 'email' ? 'Email' : 'Mobile'}`);
       res.json({ user: await reply(req), [linkKey]: true });
     });

@@ -1,6 +1,7 @@
 import type { ContactData } from '../../events/customerEvents.js';
 import { DomainError } from '../../shared/errors.js';
 import { primaryOf, type ContactCommand } from '../customer/contactChanges.js';
+import type { CustomerCommand } from '../customer/decider.js';
 import { runCommand } from '../commandRunner.js';
 import { planForUser, present, type PresentCustomer } from '../customer/handlers.js';
 import type { PlatformConfig } from '../platformConfig/configSchema.js';
@@ -53,21 +54,26 @@ export function masked(contact: ContactData): string {
   return `${local.slice(0, 1)}${'•'.repeat(Math.max(1, local.length - 1))}@${domain}`;
 }
 
-const CHANGE_OF: Record<ContactCommand['type'], string> = { AddContact: 'added', RemoveContact: 'removed', SetPrimaryContact: 'primary_changed' };
+const changeOf = (command: ContactCommand): string =>
+  command.type === 'RemoveContact' ? 'removed' : command.type === 'SetPrimaryContact' || command.primary ? 'primary_changed' : 'added';
+
+const isContactCommand = (command: CustomerCommand): command is ContactCommand =>
+  command.type === 'AddContact' || command.type === 'RemoveContact' || command.type === 'SetPrimaryContact';
 
 /**
- * One change to the shopper's emails or mobiles, by the shopper, then a word to the primary of
- * that kind as it was before the change: if it was not the shopper, the owner hears of it.
+ * Changes to the shopper's emails or mobiles (with any other edit of their own profile, all in
+ * one append), by the shopper, then a word to the primary of each kind changed as it was before:
+ * if it was not the shopper who did it, the owner hears of it.
  */
 export async function changeContacts(
   deps: ProfileDeps,
   caller: StorefrontCaller,
   actor: ProfileActor,
-  command: ContactCommand,
+  commands: CustomerCommand | readonly CustomerCommand[],
   name: string,
 ): Promise<PresentCustomer> {
   await assertFreshlyProven(deps, caller, actor);
-  return applyContactChange(deps, caller, actor.user_id, command, name);
+  return applyContactChange(deps, caller, actor.user_id, commands, name);
 }
 
 /** The change itself, once the caller has proven it may make it. */
@@ -75,36 +81,29 @@ export async function applyContactChange(
   deps: ProfileDeps,
   caller: StorefrontCaller,
   userId: string,
-  command: ContactCommand,
+  commands: CustomerCommand | readonly CustomerCommand[],
   name: string,
 ): Promise<PresentCustomer> {
-  const before = await runCustomerCommandWithBefore(deps, caller, userId, command, name);
-  const previous = primaryOf(before.before.profile, command.contact.kind);
-  if (previous !== undefined) {
-    await deps.notifier.send({
-      channel: channelOf(previous),
-      to: recipientOf(previous),
-      template: command.contact.kind === 'email' ? 'email_changed' : 'mobile_changed',
-      data: { change: CHANGE_OF[command.type], contact: masked(command.contact), at: deps.clock.now().toISOString() },
-      application_id: caller.application_id,
-    });
-  }
-  if (command.type === 'AddContact' && !command.verified) await issueVerificationLink(deps, caller, userId, command.contact);
-  return before.after;
-}
-
-function runCustomerCommandWithBefore(
-  deps: ProfileDeps,
-  caller: StorefrontCaller,
-  userId: string,
-  command: ContactCommand,
-  name: string,
-): Promise<{ before: PresentCustomer; after: PresentCustomer }> {
+  const list: readonly CustomerCommand[] = Array.isArray(commands) ? commands : [commands as CustomerCommand];
   const context = caller.context(name, userId);
-  return runCommand(deps, context, async () => {
-    const plan = await planForUser(deps, context, userId, command);
+  const { before, after } = await runCommand(deps, context, async () => {
+    const plan = await planForUser(deps, context, userId, list);
     return { appends: plan.appends, result: { before: present(plan.before), after: present(plan.after) } };
   });
+  for (const command of list.filter(isContactCommand)) {
+    const previous = primaryOf(before.profile, command.contact.kind);
+    if (previous !== undefined) {
+      await deps.notifier.send({
+        channel: channelOf(previous),
+        to: recipientOf(previous),
+        template: command.contact.kind === 'email' ? 'email_changed' : 'mobile_changed',
+        data: { change: changeOf(command), contact: masked(command.contact), at: deps.clock.now().toISOString() },
+        application_id: caller.application_id,
+      });
+    }
+    if (command.type === 'AddContact' && !command.verified) await issueVerificationLink(deps, caller, userId, command.contact);
+  }
+  return after;
 }
 
 /** sendVerificationLinkToEmail / ToMobile: a fresh link to a contact of the profile that is not verified yet. */

@@ -1,5 +1,6 @@
 import type { ContactData } from '../../events/customerEvents.js';
 import { invalid } from '../../shared/errors.js';
+import type { CustomerCommand } from '../customer/decider.js';
 import { loadCustomer, present, runCustomerCommand } from '../customer/handlers.js';
 import type { PlatformConfig } from '../platformConfig/configSchema.js';
 import type { StorefrontCaller } from '../signin/caller.js';
@@ -46,13 +47,13 @@ export async function updateProfileDetails(
     throw invalid('body.mobile.phone', 'is required by this sales channel');
   }
   const outcome: ProfileEditOutcome = { email_link_sent: false, mobile_link_sent: false };
-  // Contacts first: they are what can be refused (taken, not recent enough), and then nothing else is written.
+  const commands: CustomerCommand[] = [];
   for (const [contact, field] of [
     [edit.email, 'body.email'],
     [edit.mobile, 'body.mobile.phone'],
   ] as const) {
     if (contact === undefined || holds(current, contact)) continue;
-    await changeContacts(deps, caller, actor, { type: 'AddContact', contact, verified: false, primary: false, field }, 'updateProfile');
+    commands.push({ type: 'AddContact', contact, verified: false, primary: false, field });
     if (contact.kind === 'email') Object.assign(outcome, { email_link_sent: true, added_email: contact.email });
     else Object.assign(outcome, { mobile_link_sent: true, added_mobile: { phone: contact.phone, country_code: contact.country_code } });
   }
@@ -65,6 +66,10 @@ export async function updateProfileDetails(
       profile_pic_url: edit.profile_pic_url,
     }).filter(([, v]) => v !== undefined),
   );
-  if (Object.keys(changes).length > 0) await runCustomerCommand(deps, caller.context('updateProfile', actor.user_id), actor.user_id, { type: 'UpdateCustomer', data: changes });
+  if (Object.keys(changes).length > 0) commands.push({ type: 'UpdateCustomer', data: changes });
+  if (commands.length === 0) return outcome;
+  // One append: a refused contact (taken, or the session not recent enough) leaves the names unsaved too.
+  if (commands.some((c) => c.type === 'AddContact')) await changeContacts(deps, caller, actor, commands, 'updateProfile');
+  else await runCustomerCommand(deps, caller.context('updateProfile', actor.user_id), actor.user_id, commands);
   return outcome;
 }
