@@ -185,8 +185,20 @@ describe('changing sign-in contacts needs a recent sign-in or an OTP to the curr
     expect((await storefront(t, 'PUT', `${P}/email`, { email }, s.session)).status).toBe(200);
   });
 
-  it('does not take a proof issued for another shopper, nor a made-up one', async () => {
+  it('does not take a proof or an OTP issued for another shopper, nor a made-up one', async () => {
     const s = await registerShopper(t, 'proofless');
+    const other = await registerShopper(t, 'proofowner');
+    const sent = await storefront(t, 'POST', '/profile/v2.0/mobile/primary/otp/send', {}, other.session);
+    const othersOtp = t.notifier.otp(`+91${other.mobile}`, 'otp_primary_check');
+    const stolenOtp = await storefront(t, 'POST', '/profile/v2.0/mobile/primary/otp/verify', { request_id: sent.body.request_id, otp: othersOtp }, s.session);
+    expect(stolenOtp.status).toBe(400);
+    expect(stolenOtp.body.errors).toEqual([expect.objectContaining({ field: 'body.request_id' })]);
+    clock.advance(31_000);
+    const resent = await storefront(t, 'POST', '/profile/v2.0/mobile/primary/otp/send', {}, other.session);
+    const proof = await storefront(t, 'POST', '/profile/v2.0/mobile/primary/otp/verify', { request_id: resent.body.request_id, otp: t.notifier.otp(`+91${other.mobile}`, 'otp_primary_check') }, other.session);
+    expect(proof.status).toBe(200);
+    const stolenProof = await storefront(t, 'POST', '/profile/v2.0/mobile/otp/send', { request_id: proof.body.request_id, mobile: newIdentity('stolen').mobile, country_code: '91' }, s.session);
+    expect(stolenProof.status).toBe(400);
     const bogus = await storefront(t, 'POST', '/profile/v2.0/email/otp/send', { request_id: 'f'.repeat(32), email: `x.${s.user_id}@example.com` }, s.session);
     expect(bogus.status).toBe(400);
     expect(bogus.body.errors).toEqual([expect.objectContaining({ field: 'body.request_id' })]);
