@@ -48,6 +48,8 @@ export const configSchema = z.object({
   SESSION_COOKIE_SECURE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true').transform((v) => v === 'true'),
   SIGNIN_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(60),
   SIGNIN_RATE_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  /** A session younger than this may change the shopper's emails and mobiles without an OTP to the current primary. */
+  PROFILE_RECENT_SIGNIN_MINUTES: z.coerce.number().int().min(0).max(1440).default(15),
   OTP_LENGTH: z.enum(['4', '6'], { error: 'must be 4 or 6' }).default('6').transform((v) => (v === '4' ? 4 : 6)),
   NOTIFY_WEBHOOK_URL: optionalUrl.refine(
     (v) => v === undefined || (/^https?:\/\//i.test(v) && URL.canParse(v)),

@@ -120,7 +120,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
 
   const signingKey = config.TOKEN_SIGNING_KEY ?? loadOrCreateSigningKey(db);
   const tokens = new PlatformTokens(signingKey, config.TOKEN_TTL_SECONDS, readStore.access, clock);
-  const storefront = openStorefront({ config, db, redis: remote.redis, sessions: sessionDeps, readStore, notifier, signingKey });
+  const storefront = openStorefront({ config, db, redis: remote.redis, sessions: sessionDeps, readStore, notifier, signingKey, cipher });
   const health: HealthCheck = async () => {
     const checks: Record<string, { ok: boolean; detail?: string }> = {};
     try {

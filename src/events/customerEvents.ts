@@ -13,6 +13,11 @@ export const phoneEntry = z.object({
   primary: z.boolean(),
   verified: z.boolean(),
 });
+const contact = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('email'), email: z.string() }),
+  z.object({ kind: z.literal('phone'), phone: z.string(), country_code: z.number().int() }),
+]);
+export type ContactData = z.infer<typeof contact>;
 export type EmailEntry = z.infer<typeof emailEntry>;
 export type PhoneEntry = z.infer<typeof phoneEntry>;
 
@@ -45,6 +50,9 @@ export const customerEventSchemas = {
     first_name: z.string().optional(),
     last_name: z.string().optional(),
     gender: z.string().optional(),
+    /** Set by the shopper's own profile edit (storefront updateProfile). */
+    dob: z.string().optional(),
+    profile_pic_url: z.string().optional(),
     external_id: z.string().optional(),
     rr_id: z.string().optional(),
     meta: z.record(z.string(), z.unknown()).optional(),
@@ -70,10 +78,12 @@ export const customerEventSchemas = {
   }),
   UserLockedOut: z.object({ until: z.string(), attempts: z.number().int().positive() }),
   /** The user proved they receive messages at this address or number (OTP or link). */
-  UserContactVerified: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('email'), email: z.string() }),
-    z.object({ kind: z.literal('phone'), phone: z.string(), country_code: z.number().int() }),
-  ]),
+  UserContactVerified: contact,
+  /** The shopper added an email or mobile to their profile; unverified until proven by OTP or link. */
+  UserContactAdded: z.object({ contact, primary: z.boolean() }),
+  UserContactRemoved: z.object({ contact }),
+  /** The contact becomes the primary of its kind; the previous primary of that kind stops being one. */
+  UserPrimaryContactSet: z.object({ contact }),
 } as const;
 
 type Schemas = typeof customerEventSchemas;

@@ -68,6 +68,22 @@ export function readStoreConformance(name: string, open: () => Promise<ReadStore
     });
     afterEach(async () => subject.cleanup());
 
+    it('follows a shopper’s own contact changes: added, verified, made primary, removed', async () => {
+      const work = { kind: 'email' as const, email: 'work@example.com' };
+      await apply([
+        userEvent('c1', created('c1', 'home@example.com', '9000000011')),
+        userEvent('c1', { type: 'UserContactAdded', data: { contact: work, primary: false } }),
+      ]);
+      expect(await ids('work@example.com')).toEqual(['c1']);
+      await apply([
+        userEvent('c1', { type: 'UserContactVerified', data: work }),
+        userEvent('c1', { type: 'UserPrimaryContactSet', data: { contact: work } }),
+        userEvent('c1', { type: 'UserContactRemoved', data: { contact: { kind: 'email', email: 'home@example.com' } } }),
+      ]);
+      expect(await ids('home@example.com')).toEqual([]);
+      expect((await store.customers.get(APP, 'c1'))?.emails).toEqual([{ email: 'work@example.com', active: true, primary: true, verified: true }]);
+    });
+
     it('projects customers and finds them by email, phone, username and id', async () => {
       await apply([userEvent('u1', created('u1', 'Ann@Example.com', '9000000001', { first_name: 'Ann' })), userEvent('u2', created('u2', 'bo@example.com', '9000000002'))]);
       expect(await ids('ann@example.com')).toEqual(['u1']);

@@ -4,6 +4,7 @@ import { defaultPlatformConfig } from '../../commands/platformConfig/defaults.js
 import type { SigninDeps } from '../../commands/signin/signinDeps.js';
 import type { CustomersReadModel, PlatformConfigReadModel } from '../../projections/readStore.js';
 import type { SigninRateLimits } from './rateLimits.js';
+import type { StorefrontAttributes } from './userAttributes.js';
 
 export interface StorefrontDeps {
   signin: SigninDeps;
@@ -12,6 +13,9 @@ export interface StorefrontDeps {
   limits: SigninRateLimits;
   /** false only for plain-HTTP development (SESSION_COOKIE_SECURE=false). */
   cookieSecure: boolean;
+  /** PROFILE_RECENT_SIGNIN_MINUTES: how recent a sign-in lets a shopper change their emails and mobiles. */
+  recentSignInMs: number;
+  attributes: StorefrontAttributes;
 }
 
 export function applicationIdOf(req: Request): string {

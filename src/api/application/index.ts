@@ -6,8 +6,11 @@ import type { StorefrontDeps } from './deps.js';
 import { otpRouter } from './otp.js';
 import { passwordResetRouter } from './passwordReset.js';
 import { passwordSignInRouter } from './passwordSignIn.js';
+import { profileRouter } from './profile.js';
+import { profileV2Router } from './profileV2.js';
 import { registrationRouter } from './registration.js';
 import { sessionRouter } from './session.js';
+import { storefrontAttributesRouter } from './userAttributes.js';
 import { verificationRouter } from './verification.js';
 
 export const APPLICATION_PREFIX = '/service/application/user';
@@ -21,8 +24,7 @@ export type { StorefrontDeps };
 export function applicationRouter(deps: StorefrontDeps, credentials: ApplicationCredentials): Router {
   const router = Router();
   router.use(requireApplication(credentials), express.json({ limit: '1mb' }));
-  for (const area of [authConfigRouter, registrationRouter, passwordSignInRouter, sessionRouter, otpRouter, passwordResetRouter, verificationRouter]) {
-    router.use(area(deps));
-  }
+  const areas = [authConfigRouter, registrationRouter, passwordSignInRouter, sessionRouter, otpRouter, passwordResetRouter, verificationRouter];
+  for (const area of [...areas, profileRouter, profileV2Router, storefrontAttributesRouter]) router.use(area(deps));
   return router;
 }

@@ -5,7 +5,7 @@ import { storefrontCaller } from './caller.js';
 import type { StorefrontDeps } from './deps.js';
 import { clearSessionCookie, requireShopper, type Shopper } from './storefrontSession.js';
 
-const shopperOf = (req: { shopper?: Shopper }): Shopper => {
+export const shopperOf = (req: { shopper?: Shopper }): Shopper => {
   if (req.shopper === undefined) throw new Error('route without requireShopper');
   return req.shopper;
 };

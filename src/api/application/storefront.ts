@@ -11,6 +11,7 @@ import { SqliteOtpStore } from '../../commands/otp/sqliteOtpStore.js';
 import type { SessionDeps } from '../../commands/session/sessions.js';
 import { RegisterTokens } from '../../commands/signin/registerTokens.js';
 import type { ReadStore } from '../../projections/readStore.js';
+import type { FieldCipher } from '../../shared/fieldCipher.js';
 import type { SqliteDatabase } from '../../shared/sqlite.js';
 import { ApplicationCredentials } from './applicationAuth.js';
 import type { StorefrontDeps } from './deps.js';
@@ -33,6 +34,7 @@ export function openStorefront(input: {
   readStore: ReadStore;
   notifier: Notifier;
   signingKey: string;
+  cipher: FieldCipher;
 }): Storefront {
   const { config, db, redis } = input;
   const otps: OtpStore = redis === undefined ? new SqliteOtpStore(db) : new RedisOtpStore(redis);
@@ -54,6 +56,8 @@ export function openStorefront(input: {
       platformConfigs: input.readStore.platformConfigs,
       limits: new SigninRateLimits({ perIpPerMinute: config.SIGNIN_RATE_LIMIT_PER_IP, perAccountPerMinute: config.SIGNIN_RATE_LIMIT_PER_ACCOUNT }, redis),
       cookieSecure: config.SESSION_COOKIE_SECURE,
+      recentSignInMs: config.PROFILE_RECENT_SIGNIN_MINUTES * 60_000,
+      attributes: { definitions: input.readStore.attributeDefinitions, values: input.readStore.userAttributes, cipher: input.cipher },
     },
   };
 }

@@ -15,6 +15,10 @@ const TITLES: Record<string, string> = {
   UserUnblocked: 'Customer unblocked',
   UserArchived: 'Customer archived',
   UserRestored: 'Customer restored',
+  UserContactAdded: 'Email or mobile added',
+  UserContactRemoved: 'Email or mobile removed',
+  UserContactVerified: 'Email or mobile verified',
+  UserPrimaryContactSet: 'Primary email or mobile changed',
 };
 
 const timelineQuery = z.object({

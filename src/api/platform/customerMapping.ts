@@ -25,7 +25,7 @@ export function toUserSchema(view: CustomerView) {
     status: customerStatus(view),
     deleted_on: view.deleted_on,
     account_type: view.account_type,
-    profile_pic_url: '',
+    profile_pic_url: view.profile_pic_url ?? '',
     external_id: view.external_id,
     rr_id: view.rr_id,
     created_at: view.created_at,

@@ -1,5 +1,6 @@
 import type { CustomerEvent, PasswordReason } from '../../events/customerEvents.js';
 import { conflict, invalid, notFound } from '../../shared/errors.js';
+import { applyContactEvent } from './contactChanges.js';
 import type { CustomerState } from './decider.js';
 
 type Present = Extract<CustomerState, { status: 'present' }>;
@@ -33,18 +34,8 @@ export function evolveCredentials(state: Present, event: CredentialEvent): Prese
   switch (event.type) {
     case 'UserPasswordSet':
       return { ...state, password_hashes: [event.data.password_hash, ...state.password_hashes].slice(0, KEPT_HASHES) };
-    case 'UserContactVerified': {
-      const contact = event.data;
-      const profile = state.profile;
-      if (contact.kind === 'email') {
-        const emails = profile.emails.map((e) => (e.email.toLowerCase() === contact.email.toLowerCase() ? { ...e, verified: true } : e));
-        return { ...state, profile: { ...profile, emails } };
-      }
-      const phone_numbers = profile.phone_numbers.map((p) =>
-        p.phone === contact.phone && p.country_code === contact.country_code ? { ...p, verified: true } : p,
-      );
-      return { ...state, profile: { ...profile, phone_numbers } };
-    }
+    case 'UserContactVerified':
+      return { ...state, profile: applyContactEvent(state.profile, event) };
     case 'UserLoginFailed':
     case 'UserLockedOut':
       // Audit only: the attempt counter, not the stream, decides whether the account is locked.

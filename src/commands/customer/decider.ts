@@ -1,6 +1,7 @@
 import type { CustomerEvent, EmailEntry, PhoneEntry } from '../../events/customerEvents.js';
 import type { IdentifierKind } from '../../events/identifierEvents.js';
 import { conflict, notFound } from '../../shared/errors.js';
+import { applyContactEvent, decideContactChange, type ContactCommand } from './contactChanges.js';
 import { decideCredentials, evolveCredentials, type CredentialCommand } from './credentials.js';
 
 type Created = Extract<CustomerEvent, { type: 'UserCreated' }>['data'];
@@ -28,7 +29,8 @@ export type CustomerCommand =
   | { type: 'ArchiveCustomer'; data: Partial<Reason> }
   | { type: 'RestoreCustomer'; data: Reason }
   | { type: 'RegisterCustomer'; data: Created; password_hash: string }
-  | CredentialCommand;
+  | CredentialCommand
+  | ContactCommand;
 
 export const initialCustomerState = (): CustomerState => ({ status: 'absent' });
 
@@ -53,6 +55,10 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
     case 'UserLockedOut':
     case 'UserContactVerified':
       return evolveCredentials(state, event);
+    case 'UserContactAdded':
+    case 'UserContactRemoved':
+    case 'UserPrimaryContactSet':
+      return { ...state, profile: applyContactEvent(state.profile, event) };
     default: {
       const unknownEvent: never = event;
       return unknownEvent;
@@ -95,6 +101,10 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState): 
     case 'RecordLoginFailure':
     case 'VerifyContact':
       return decideCredentials(command, state);
+    case 'AddContact':
+    case 'RemoveContact':
+    case 'SetPrimaryContact':
+      return decideContactChange(command, state);
     default: {
       const unknownCommand: never = command;
       return unknownCommand;

@@ -29,6 +29,7 @@ export function applicationOf(context: CommandContext): string {
 }
 
 interface UserPlan {
+  before: CustomerState;
   after: CustomerState;
   /** Claims go first and releases last: on a store without multi-stream transactions a crash
    * in between leaves an extra claim (recoverable), never an identifier used twice. */
@@ -39,15 +40,21 @@ export async function planForUser(
   deps: CommandDeps,
   context: CommandContext,
   userId: string,
-  command: CustomerCommand,
+  /** Several commands are decided in turn, each against the state the ones before it left, and appended together. */
+  command: CustomerCommand | readonly CustomerCommand[],
 ): Promise<UserPlan> {
   const loaded = await loadCustomer(deps, userId);
   // A user of another application is, to this caller, a user that does not exist.
   if (loaded.state.status === 'present' && loaded.state.profile.application_id !== applicationOf(context)) {
     throw notFound('user');
   }
-  const events = decideCustomer(command, loaded.state);
-  const after = events.reduce(evolveCustomer, loaded.state);
+  const events: CustomerEvent[] = [];
+  let after = loaded.state;
+  for (const each of Array.isArray(command) ? command : [command]) {
+    const decided = decideCustomer(each, after);
+    after = decided.reduce(evolveCustomer, after);
+    events.push(...decided);
+  }
   const key = (i: Identifier) => `${i.kind}:${i.value}`;
   const before = identifiersOf(loaded.state);
   const next = identifiersOf(after);
@@ -60,7 +67,7 @@ export async function planForUser(
     before.filter((i) => !nextKeys.has(key(i))).map((i) => planIdentifier(deps, context, userId, i, 'release')),
   );
   const userAppend = { stream: userStream(userId), expectedRevision: loaded.revision, events };
-  return { after, appends: [...claims, userAppend, ...releases] };
+  return { before: loaded.state, after, appends: [...claims, userAppend, ...releases] };
 }
 
 async function planIdentifier(
@@ -115,7 +122,7 @@ export function runCustomerCommand(
   deps: CommandDeps,
   context: CommandContext,
   userId: string,
-  command: CustomerCommand,
+  command: CustomerCommand | readonly CustomerCommand[],
 ): Promise<PresentCustomer> {
   return runCommand(deps, context, async () => {
     const { after, appends } = await planForUser(deps, context, userId, command);

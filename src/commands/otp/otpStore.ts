@@ -3,7 +3,16 @@
  * number (sign-in, registration); `forgot`: the forgotten-password OTP; the `*_link` purposes
  * are codes mailed inside a link (password reset, contact verification, one-click sign-in).
  */
-export type OtpPurpose = 'contact' | 'forgot' | 'reset_link' | 'verify_link' | 'login_link';
+export type OtpPurpose =
+  | 'contact'
+  | 'forgot'
+  | 'reset_link'
+  | 'verify_link'
+  | 'login_link'
+  /** Profile v2: an OTP to the shopper's current primary, then the proof it was entered, then an OTP to the new contact. */
+  | 'primary_check'
+  | 'primary_proof'
+  | 'contact_update';
 
 /** A code as the store keeps it: only its HMAC, never the code. */
 export interface OtpRecord {

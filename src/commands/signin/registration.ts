@@ -178,16 +178,21 @@ async function createAccount(deps: SigninDeps, caller: StorefrontCaller, pending
 /** A soft-level contact is verified later, from a link; a throttled link is not worth failing a registration over. */
 async function sendVerificationLink(deps: SigninDeps, caller: StorefrontCaller, userId: string, contact: Contact): Promise<void> {
   try {
-    await sendLinkCode(deps, {
-      application_id: caller.application_id,
-      purpose: 'verify_link',
-      channel: channelOf(contact),
-      recipient: recipientOf(contact),
-      user_id: userId,
-      ttl_ms: VERIFY_LINK_TTL_MS,
-      delivery: { template: contact.kind === 'email' ? 'email_verification_link' : 'mobile_verification_link' },
-    });
+    await issueVerificationLink(deps, caller, userId, contact);
   } catch (error) {
     if (!(error instanceof DomainError && error.kind === 'rate_limited')) throw error;
   }
+}
+
+/** A link proving the shopper receives messages at a contact of their account (verifyEmail / verifyMobile consume it). */
+export async function issueVerificationLink(deps: SigninDeps, caller: StorefrontCaller, userId: string, contact: Contact): Promise<void> {
+  await sendLinkCode(deps, {
+    application_id: caller.application_id,
+    purpose: 'verify_link',
+    channel: channelOf(contact),
+    recipient: recipientOf(contact),
+    user_id: userId,
+    ttl_ms: VERIFY_LINK_TTL_MS,
+    delivery: { template: contact.kind === 'email' ? 'email_verification_link' : 'mobile_verification_link' },
+  });
 }

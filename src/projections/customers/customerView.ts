@@ -1,6 +1,7 @@
 import type { StoredEvent } from '../../events/envelope.js';
 import type { CustomerEvent, EmailEntry, PhoneEntry } from '../../events/customerEvents.js';
 import { USER_STREAM_PREFIX } from '../../events/customerEvents.js';
+import { applyContactEvent } from '../../commands/customer/contactChanges.js';
 
 /** The customers read model's document: what list, search and get return, before mapping to the wire. */
 export interface CustomerView {
@@ -12,6 +13,7 @@ export interface CustomerView {
   last_name?: string;
   gender?: string;
   dob?: string;
+  profile_pic_url?: string;
   external_id?: string;
   rr_id?: string;
   meta: Record<string, unknown>;
@@ -84,18 +86,11 @@ export function evolveCustomerView(view: CustomerView | null, stored: StoredEven
     case 'UserLockedOut':
       // Audit only; the profile did not change.
       return { ...view, revision: stored.revision };
-    case 'UserContactVerified': {
-      const contact = event.data;
-      if (contact.kind === 'email') {
-        return { ...next, emails: next.emails.map((e) => (e.email.toLowerCase() === contact.email.toLowerCase() ? { ...e, verified: true } : e)) };
-      }
-      return {
-        ...next,
-        phone_numbers: next.phone_numbers.map((p) =>
-          p.phone === contact.phone && p.country_code === contact.country_code ? { ...p, verified: true } : p,
-        ),
-      };
-    }
+    case 'UserContactVerified':
+    case 'UserContactAdded':
+    case 'UserContactRemoved':
+    case 'UserPrimaryContactSet':
+      return applyContactEvent(next, event);
     default:
       return next;
   }
