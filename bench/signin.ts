@@ -104,9 +104,9 @@ export async function measureSignin(log: (message: string) => void = console.log
   const rows: SigninRow[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'user-service-bench-signin-'));
   try {
-    log(`signin 1/4 floor: argon2id (m=19 MiB, t=2, p=1), one hash in flight per core (${cpus().length})`);
+    log(`signin 1/3 floor: argon2id (m=19 MiB, t=2, p=1), one hash in flight per core (${cpus().length})`);
     const before = await argon2Floor();
-    log('signin 2/4 floor: express 5, constant JSON');
+    log('signin 2/3 floor: express 5, constant JSON');
     const floor = await httpFloor();
     clean('floor', floor);
     rows.push({ name: 'Floor: express 5, constant JSON', target: '-', measured: figure(floor), ratio: 1 });
@@ -119,7 +119,7 @@ export async function measureSignin(log: (message: string) => void = console.log
       UV_THREADPOOL_SIZE: String(Math.max(4, cpus().length)),
     });
     try {
-      log(`signin 3/4 password login, ${USERS} accounts, ${LOAD.connections} connections`);
+      log(`signin 3/3 password login, ${USERS} accounts, ${LOAD.connections} connections`);
       await seedShoppers(service.url);
       let i = 0;
       const login = await measure({
@@ -153,26 +153,6 @@ export async function measureSignin(log: (message: string) => void = console.log
         pass: loginRatio >= 0.9,
       });
 
-      log('signin 4/4 getLoggedInUser with a session cookie');
-      const signedIn = await storefrontCall(service.url, '/authentication/v1.0/login/password', credentials(0));
-      if (signedIn.cookie === undefined) throw new Error(`login for the session benchmark failed: ${signedIn.status}`);
-      const cookie = signedIn.cookie;
-      if ((await storefrontCall(service.url, '/authentication/v1.0/session', undefined, cookie)).status !== 200) throw new Error('session check failed');
-      const session = await measure({
-        url: service.url,
-        pid: service.pid,
-        headers: { authorization: AUTH, cookie },
-        next: () => ({ path: `${STOREFRONT}/authentication/v1.0/session` }),
-      });
-      clean('getLoggedInUser', session);
-      const sessionRatio = session.rps / floor.rps;
-      rows.push({
-        name: 'getLoggedInUser (GET .../session)',
-        target: '>= 0.7 x HTTP floor',
-        measured: figure(session),
-        ratio: sessionRatio,
-        pass: sessionRatio >= 0.7,
-      });
     } finally {
       await service.stop();
     }
