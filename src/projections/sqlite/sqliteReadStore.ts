@@ -1,5 +1,5 @@
 import type { StoredEvent } from '../../events/envelope.js';
-import type { SqliteDatabase } from '../../shared/sqlite.js';
+import { openSqlite, type SqliteDatabase } from '../../shared/sqlite.js';
 import { accessStreamPrefixes } from '../access/accessView.js';
 import { attributeStreamPrefixes } from '../attributes/attributeViews.js';
 import { customersStreamPrefixes } from '../customers/customerView.js';
@@ -19,12 +19,19 @@ export interface SqliteProjection extends Projection {
    * secondary indexes and build them once at the end, which is much faster than maintaining them.
    */
   deferIndexesOnRebuild?: boolean;
+  /**
+   * Raise it whenever the projection's tables or what it writes change. On the next start the
+   * embedded store drops that read model and the runner rebuilds it from the log before serving,
+   * so an upgraded service never reads tables laid out by an older version.
+   */
+  version: number;
 }
 
 const matches = (prefixes: string[]) => (event: StoredEvent) => prefixes.some((p) => event.stream.startsWith(p));
 
 function sqliteProjection(
   name: string,
+  version: number,
   streamPrefixes: string[],
   tables: string[],
   applySync: (events: StoredEvent[]) => void,
@@ -34,7 +41,7 @@ function sqliteProjection(
     const mine = events.filter(relevant);
     if (mine.length > 0) applySync(mine);
   };
-  return { name, streamPrefixes, tables, applySync: applyRelevant, apply: async (events) => applyRelevant(events) };
+  return { name, version, streamPrefixes, tables, applySync: applyRelevant, apply: async (events) => applyRelevant(events) };
 }
 
 export class SqliteCheckpoints implements CheckpointStore {
@@ -70,12 +77,12 @@ export function createSqliteProjections(db: SqliteDatabase, suffix = '') {
   const attributes = new SqliteAttributesReadModel(db, suffix);
   const projections: SqliteProjection[] = [
     {
-      ...sqliteProjection('customers', customersStreamPrefixes, [customers.table, customers.identifiersTable], (e) => customers.applySync(e)),
+      ...sqliteProjection('customers', 2, customersStreamPrefixes, [customers.table, customers.identifiersTable], (e) => customers.applySync(e)),
       deferIndexesOnRebuild: true,
     },
-    sqliteProjection('access', accessStreamPrefixes, access.tables, (e) => access.applySync(e)),
-    sqliteProjection('platformConfigs', platformConfigStreamPrefixes, [platformConfigs.table], (e) => platformConfigs.applySync(e)),
-    sqliteProjection('attributes', attributeStreamPrefixes, attributes.tables, (e) => attributes.applySync(e)),
+    sqliteProjection('access', 1, accessStreamPrefixes, access.tables, (e) => access.applySync(e)),
+    sqliteProjection('platformConfigs', 1, platformConfigStreamPrefixes, [platformConfigs.table], (e) => platformConfigs.applySync(e)),
+    sqliteProjection('attributes', 2, attributeStreamPrefixes, attributes.tables, (e) => attributes.applySync(e)),
   ];
   return { customers, access, platformConfigs, attributes, projections };
 }
@@ -91,6 +98,8 @@ export class SqliteReadStore implements ReadStore {
 
   constructor(readonly db: SqliteDatabase) {
     registerRegexp(db);
+    this.checkpoints = new SqliteCheckpoints(db);
+    this.dropOutdatedReadModels();
     const built = createSqliteProjections(db);
     this.customers = built.customers;
     this.access = built.access;
@@ -98,7 +107,34 @@ export class SqliteReadStore implements ReadStore {
     this.attributeDefinitions = built.attributes.definitions;
     this.userAttributes = built.attributes.values;
     this.projections = built.projections;
-    this.checkpoints = new SqliteCheckpoints(db);
+  }
+
+  /**
+   * A read model written by another version of its projection (or by one from before versions
+   * were recorded) is dropped with its checkpoint; the tables are created afresh and the runner's
+   * catch-up at start-up refills them from the log.
+   */
+  private dropOutdatedReadModels(): void {
+    const db = this.db;
+    // Names, versions and tables come from a scratch in-memory copy: building the read models on
+    // this database would prepare statements against the very tables that may be missing.
+    const scratch = openSqlite(':memory:');
+    const { projections } = createSqliteProjections(scratch);
+    scratch.close();
+    db.exec('CREATE TABLE IF NOT EXISTS projection_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL)');
+    const stored = new Map(
+      db.prepare<[], { name: string; version: number }>('SELECT name, version FROM projection_versions').all().map((r) => [r.name, r.version]),
+    );
+    const outdated = projections.filter((p) => stored.get(p.name) !== p.version);
+    if (outdated.length === 0) return;
+    const record = db.prepare('INSERT INTO projection_versions (name, version) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version');
+    db.transaction(() => {
+      for (const projection of outdated) {
+        for (const table of projection.tables) db.exec(`DROP TABLE IF EXISTS ${table}`);
+        this.checkpoints.setSync(projection.name, 0n);
+        record.run(projection.name, projection.version);
+      }
+    })();
   }
 
   /** Runs inside the event store's append transaction: the read models commit with the events. */
