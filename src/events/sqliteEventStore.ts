@@ -1,4 +1,5 @@
 import type { SqliteDatabase } from '../shared/sqlite.js';
+import { upcast } from './catalogue.js';
 import type { EventMetadata, StoredEvent } from './envelope.js';
 import {
   WrongExpectedRevisionError,
@@ -46,8 +47,9 @@ export function migrateEventTables(db: SqliteDatabase): void {
   `);
 }
 
+/** Rows keep the version they were written with; readers get the current one (see upcasting.ts). */
 function toStored(row: EventRow): StoredEvent {
-  return {
+  return upcast({
     id: row.id,
     stream: row.stream,
     revision: row.revision,
@@ -57,7 +59,7 @@ function toStored(row: EventRow): StoredEvent {
     data: JSON.parse(row.data) as unknown,
     metadata: JSON.parse(row.metadata) as EventMetadata,
     occurred_at: row.occurred_at,
-  };
+  });
 }
 
 /**
