@@ -8,6 +8,8 @@ import type { SessionDeps } from '../commands/session/sessions.js';
 import { platformConfigRouter } from './platform/platformConfig.js';
 import { sessionsRouter } from './platform/sessions.js';
 import { eventsRouter } from './platform/events.js';
+import { webhooksRouter } from './platform/webhooks.js';
+import type { Webhooks } from '../webhooks/webhooks.js';
 import { customerHistoryRouter } from './platform/customerHistory.js';
 import { attributeRouters } from './platform/attributeRouters.js';
 import { errorHandler, notFoundRoute } from './errors.js';
@@ -32,6 +34,7 @@ export interface AppDeps {
   logger: Logger;
   health: HealthCheck;
   defaultCountryCode: number;
+  webhooks: Webhooks;
   /** The storefront (Application) API; absent, only the platform API is served. */
   storefront?: Storefront;
 }
@@ -74,6 +77,7 @@ export function createApp(deps: AppDeps): Express {
     sessionsRouter({ sessions: deps.sessions, customers: deps.readStore.customers, platformConfigs: deps.readStore.platformConfigs }),
   );
   app.use(PLATFORM_PREFIX, eventsRouter({ store: deps.commands.store }));
+  app.use(PLATFORM_PREFIX, webhooksRouter({ webhooks: deps.webhooks }));
   app.use(PLATFORM_PREFIX, customerHistoryRouter({ store: deps.commands.store }));
   app.use(PLATFORM_PREFIX, platformConfigRouter({ commands: deps.commands, platformConfigs: deps.readStore.platformConfigs, cipher: deps.cipher }));
   app.use(PLATFORM_PREFIX, ...attributeRouters(deps));

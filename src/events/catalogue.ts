@@ -7,6 +7,7 @@ import { identifierEventSchemas } from './identifierEvents.js';
 import { platformConfigEventSchemas } from './platformConfigEvents.js';
 import { sessionEventSchemas, sessionEventUpcasters } from './sessionEvents.js';
 import { userAttributeEventSchemas } from './userAttributeEvents.js';
+import { webhookEventSchemas } from './webhookEvents.js';
 import { upcastWith, type Upcaster, type VersionedEvent } from './upcasting.js';
 
 export interface CatalogueEntry {
@@ -26,6 +27,7 @@ const currentSchemas: Record<string, z.ZodType> = {
   ...attributeDefinitionEventSchemas,
   ...attributeSlugEventSchemas,
   ...userAttributeEventSchemas,
+  ...webhookEventSchemas,
 };
 
 const upcasters: Record<string, readonly Upcaster[]> = {
