@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
@@ -158,6 +161,88 @@ describe.each(adapters)('webhooks for published events ($name)', ({ env }) => {
       await call('DELETE', `${t.platformBase}/webhooks/${webhook.id}`, token);
     } finally {
       await receiver.close();
+    }
+  });
+
+  it('dead-letters a delivery that fails every attempt, moves on to the next one, and replays it on request', async () => {
+    const receiver = await startReceiver(0);
+    receiver.state.down = true;
+    try {
+      const { webhook } = await register(receiver.url, ['UserCreated', 'UserBlocked']);
+      const user = await createCustomer();
+      await call('PUT', `${t.platformBase}/customers/activation`, token, { status: false, user_id: [user], reason: 'fraud' });
+      const deadLetters = async () =>
+        (await call('GET', `${t.platformBase}/webhooks/dead-letters?webhook_id=${webhook.id}`, token)).body.items as Array<{
+          delivery_id: string;
+          event_type: string;
+          attempts: number;
+          error: string;
+        }>;
+      await until(async () => (await deadLetters()).length === 2, 'both deliveries were dead-lettered');
+      const letters = await deadLetters();
+      expect(letters.map((l) => l.event_type)).toEqual(['UserBlocked', 'UserCreated']);
+      expect(letters[0]).toMatchObject({ attempts: 7, error: 'the webhook answered 503' });
+      // The block was not tried before the creation had used up its attempts.
+      expect(receiver.received.map((r) => r.event.type)).toEqual([...Array(7).fill('UserCreated'), ...Array(7).fill('UserBlocked')]);
+
+      receiver.state.down = false;
+      const created = letters[1]!.delivery_id;
+      const replay = await call('POST', `${t.platformBase}/webhooks/deliveries/${created}/replay`, token);
+      expect(replay.status).toBe(202);
+      expect(replay.body).toEqual({ delivery_id: created, from: 'dead_letters' });
+      await until(() => receiver.delivered().length === 1, 'the replayed delivery arrived');
+      expect(receiver.delivered()[0]!.event).toMatchObject({ type: 'UserCreated', stream: `user-${user}` });
+      await until(async () => (await deadLetters()).length === 1, 'the replayed delivery left the dead-letter list');
+
+      // A delivery that was made can be sent again too, as a new delivery of the same event.
+      const again = await call('POST', `${t.platformBase}/webhooks/deliveries/${created}/replay`, token);
+      expect(again.body).toMatchObject({ from: 'log', delivery_id: expect.stringMatching(new RegExp(`^${created}-replay-`)) as unknown });
+      await until(() => receiver.delivered().length === 2, 'the second replay arrived');
+      expect(receiver.delivered()[1]!.event.metadata.event_id).toBe(receiver.delivered()[0]!.event.metadata.event_id);
+
+      expect((await call('POST', `${t.platformBase}/webhooks/deliveries/webhook-${webhook.id}-999999/replay`, token)).status).toBe(404);
+      const otherToken = await t.token(OTHER_CLIENT, OTHER_COMPANY);
+      const otherBase = `${t.baseUrl}/service/platform/user/v1.0/company/${OTHER_COMPANY}/application/${OTHER_APP}`;
+      expect((await call('POST', `${otherBase}/webhooks/deliveries/${letters[0]!.delivery_id}/replay`, otherToken)).status).toBe(404);
+      expect((await call('GET', `${otherBase}/webhooks/dead-letters`, otherToken)).body.items).toEqual([]);
+      await call('DELETE', `${t.platformBase}/webhooks/${webhook.id}`, token);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
+describe('the webhook dispatcher across a restart', () => {
+  it('resumes from its checkpoint: events written while it was stopped are delivered, earlier ones not again', async () => {
+    const receiver = await startReceiver(0);
+    const dataDir = mkdtempSync(join(tmpdir(), 'user-service-webhooks-'));
+    const options = { jobTuning: { pollMs: 5, backoffMs: 5 }, webhookPollMs: 10 };
+    try {
+      let t = await startTestService({ DATA_DIR: dataDir }, options);
+      let token = await t.token();
+      const register = await call('POST', `${t.platformBase}/webhooks`, token, { url: receiver.url, event_types: ['UserCreated'] });
+      expect(register.status).toBe(201);
+      const create = async (phone: string) => call('POST', `${t.platformBase}/customers`, token, { phone_number: phone });
+      await create('9200000001');
+      await until(() => receiver.delivered().length === 1, 'the first event was delivered');
+      await t.service.webhookDispatcher.stop();
+      await create('9200000002');
+      await create('9200000003');
+      await t.close();
+
+      t = await startTestService({ DATA_DIR: dataDir }, options);
+      token = await t.token();
+      await until(() => receiver.delivered().length === 3, 'the events written while stopped were delivered');
+      await create('9200000004');
+      await until(() => receiver.delivered().length === 4, 'a new event was delivered');
+      await sleep(100);
+      const ids = receiver.delivered().map((r) => r.event.metadata.event_id);
+      expect(new Set(ids).size).toBe(4);
+      expect(ids).toHaveLength(4);
+      await t.close();
+    } finally {
+      await receiver.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
