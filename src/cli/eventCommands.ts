@@ -4,6 +4,8 @@ import type { CommandContext } from '../commands/commandRunner.js';
 import { loadConfig } from '../config.js';
 import {
   CONSUMER_STRATEGIES,
+  categoryStream,
+  parseCategory,
   SubscriptionInputError,
   createSubscription,
   describeSubscription,
@@ -110,6 +112,17 @@ export function addWebhookCommands(program: Command, cli: CliHelpers): void {
     });
 }
 
+async function withEventStoreDb(work: (client: EventStoreDBClient) => Promise<void>): Promise<void> {
+  const url = loadConfig().EVENTSTORE_URL;
+  if (url === undefined) throw new Error('EVENTSTORE_URL is not set: persistent subscriptions live on EventStoreDB (use --dry-run to check the arguments)');
+  const client = EventStoreDBClient.connectionString(url);
+  try {
+    await work(client);
+  } finally {
+    await client.dispose();
+  }
+}
+
 /** `subscriptions create`: persistent subscription groups on EventStoreDB, for consumers that read it directly. */
 export function addSubscriptionCommands(program: Command): void {
   const subscriptions = program.command('subscriptions').description('EventStoreDB persistent subscription groups (competing consumers)');
@@ -144,15 +157,21 @@ export function addSubscriptionCommands(program: Command): void {
           console.log(JSON.stringify(plan, null, 2));
           return;
         }
-        const url = loadConfig().EVENTSTORE_URL;
-        if (url === undefined) throw new Error('EVENTSTORE_URL is not set: persistent subscriptions live on EventStoreDB (use --dry-run to check the arguments)');
-        const client = EventStoreDBClient.connectionString(url);
-        try {
-          await createSubscription(client, request);
-        } finally {
-          await client.dispose();
-        }
+        await withEventStoreDb((client) => createSubscription(client, request));
         console.log(`created subscription group "${plan.group}" on ${'stream' in plan.target ? plan.target.stream : '$all'}`);
       },
     );
+
+  subscriptions
+    .command('replay-parked <group>')
+    .option('--category <name>', 'the group is on the category stream $ce-<name>, not on $all')
+    .description("deliver a group's parked (poison) events again, once its consumers are fixed")
+    .action(async (group: string, options: { category?: string }) => {
+      const name = parseGroup(group);
+      const stream = options.category === undefined ? undefined : categoryStream(parseCategory(options.category));
+      await withEventStoreDb((client) =>
+        stream === undefined ? client.replayParkedMessagesToAll(name) : client.replayParkedMessagesToStream(stream, name),
+      );
+      console.log(`parked events of "${name}" are being delivered again`);
+    });
 }

@@ -52,6 +52,14 @@ export function parseGroup(value: string): string {
   return value;
 }
 
+export function parseCategory(value: string, option = '--category'): string {
+  if (!CATEGORY.test(value)) throw new SubscriptionInputError(`${option} needs a stream category such as user, session or userAttribute`);
+  return value;
+}
+
+/** EventStoreDB's `$by_category` projection links each event of `<category>-…` streams into this one. */
+export const categoryStream = (category: string): string => `$ce-${category}`;
+
 export function parseFilter(value: string): SubscriptionFilter {
   if (value === 'published') return { kind: 'published' };
   if (value === 'all') return { kind: 'all' };
@@ -75,8 +83,7 @@ export function parseFilter(value: string): SubscriptionFilter {
       return { kind: 'stream-prefix', prefixes };
     }
     case 'category':
-      if (!CATEGORY.test(argument)) throw new SubscriptionInputError('--filter: category:<name> needs a stream category such as user, session or userAttribute');
-      return { kind: 'category', category: argument };
+      return { kind: 'category', category: parseCategory(argument, '--filter: category:<name>') };
     default:
       throw new SubscriptionInputError(`--filter: "${value}" is not one of published, all, type:<A,B>, stream-prefix:<p1,p2>, category:<name>`);
   }
@@ -105,7 +112,7 @@ export function describeSubscription(request: SubscriptionRequest): Subscription
   const { filter } = request;
   if (filter.kind === 'category') {
     // Category streams hold links to the events: resolve them, or consumers would receive the links.
-    return { group: request.group, target: { stream: `$ce-${filter.category}` }, settings: { ...settings, resolveLinkTos: true } };
+    return { group: request.group, target: { stream: categoryStream(filter.category) }, settings: { ...settings, resolveLinkTos: true } };
   }
   const types = filter.kind === 'published' ? [...PUBLISHED_EVENT_TYPES].sort() : filter.kind === 'type' ? filter.types : undefined;
   const allFilter: Extract<SubscriptionTarget, { all: unknown }>['all'] =

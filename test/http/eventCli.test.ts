@@ -83,7 +83,7 @@ describe('EventStoreDB subscription groups from the CLI: arguments', () => {
 
   it('refuses a bad group, filter, start or strategy, naming it, and says when EventStoreDB is not configured', async () => {
     const create = (...args: string[]) => cliFails(['subscriptions', 'create', ...args]);
-    const [group, type, category, unknown, from, strategy, retries] = await Promise.all([
+    const [group, type, category, unknown, from, strategy, retries, parkedGroup, parkedCategory, parkedNoServer] = await Promise.all([
       create('bad group'),
       create('crm', '--filter', 'type:UserPasswordSet'),
       create('crm', '--filter', 'category:'),
@@ -91,7 +91,13 @@ describe('EventStoreDB subscription groups from the CLI: arguments', () => {
       create('crm', '--from', 'yesterday'),
       create('crm', '--strategy', 'random'),
       create('crm', '--max-retries', '-1'),
+      cliFails(['subscriptions', 'replay-parked', '-x']),
+      cliFails(['subscriptions', 'replay-parked', 'crm', '--category', 'user-']),
+      cliFails(['subscriptions', 'replay-parked', 'crm']),
     ]);
+    expect(parkedGroup).toBeTruthy();
+    expect(parkedCategory).toContain('--category');
+    expect(parkedNoServer).toContain('EVENTSTORE_URL is not set');
     expect(group).toContain('<group>');
     expect(type).toMatch(/--filter.*not published: UserPasswordSet/);
     expect(category).toContain('--filter');
@@ -116,6 +122,7 @@ describe.skipIf(EVENTSTORE_URL === undefined)('EventStoreDB subscription groups 
       await cli(['subscriptions', 'create', `users-${suffix}`, '--filter', 'category:user', '--max-retries', '3'], { EVENTSTORE_URL: EVENTSTORE_URL! });
       const category = await client.getPersistentSubscriptionToStreamInfo('$ce-user', `users-${suffix}`);
       expect(category.settings.maxRetryCount).toBe(3);
+      await cli(['subscriptions', 'replay-parked', `users-${suffix}`, '--category', 'user'], { EVENTSTORE_URL: EVENTSTORE_URL! });
       // A second create of the same group is refused by the server, not silently changed.
       expect(await cliFails(['subscriptions', 'create', `published-${suffix}`], { EVENTSTORE_URL: EVENTSTORE_URL! })).toBeTruthy();
     } finally {
