@@ -63,6 +63,7 @@ export function orderingKeyOf(event: StoredEvent): string {
  */
 export class WebhookDispatcher {
   private cursor = 0n;
+  private saved: bigint | undefined;
   private readonly lanes = new Map<string, Lane>();
   private pending = 0;
   private running = false;
@@ -115,7 +116,11 @@ export class WebhookDispatcher {
       const head = lane.queue[0];
       if (head !== undefined && head.position - 1n < checkpoint) checkpoint = head.position - 1n;
     }
-    await checkpoints.set(DISPATCHER_CHECKPOINT, checkpoint);
+    // An idle dispatcher polls often; it writes only when the checkpoint moves.
+    if (checkpoint !== this.saved) {
+      await checkpoints.set(DISPATCHER_CHECKPOINT, checkpoint);
+      this.saved = checkpoint;
+    }
   }
 
   private route(event: StoredEvent): void {
