@@ -44,6 +44,9 @@ export const configSchema = z.object({
   REDIS_URL: optionalUrl,
   READ_YOUR_WRITES_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   PROJECTION_POLL_MS: z.coerce.number().int().min(1).max(10_000).default(50),
+  /** How often the webhook dispatcher looks for new events and settled deliveries (a local delivery wakes it sooner). */
+  WEBHOOK_POLL_MS: z.coerce.number().int().min(1).max(60_000).default(200),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /** `false` only for plain-HTTP development: browsers drop Secure cookies over http://. */
   SESSION_COOKIE_SECURE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true').transform((v) => v === 'true'),
   SIGNIN_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(60),

@@ -28,6 +28,10 @@ import { openStorefront } from './api/application/storefront.js';
 import { WebhookNotifier, registerWebhookDelivery } from './commands/notifications/webhookNotifier.js';
 import type { JobQueue } from './jobs/jobQueue.js';
 import { openJobQueue, type JobQueueTuning } from './jobs/openJobQueue.js';
+import { WebhookRegistry } from './webhooks/registry.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import { registerWebhookDeliveries } from './webhooks/delivery.js';
+import { Webhooks } from './webhooks/webhooks.js';
 
 export interface ServiceOptions {
   clock?: Clock;
@@ -39,6 +43,8 @@ export interface ServiceOptions {
   jobTuning?: JobQueueTuning;
   /** False for one-shot processes (the CLI): they enqueue and inspect jobs, the service runs them. */
   runJobs?: boolean;
+  /** Tests shorten how often the webhook dispatcher looks for new events and settled deliveries. */
+  webhookPollMs?: number;
 }
 
 export interface Service {
@@ -51,6 +57,8 @@ export interface Service {
   cipher: FieldCipher;
   notifier: Notifier;
   jobs: JobQueue;
+  webhooks: Webhooks;
+  webhookDispatcher: WebhookDispatcher;
   runner: ProjectionRunner;
   db: SqliteDatabase;
   logger: Logger;
@@ -115,8 +123,25 @@ export async function createService(config: Config, options: ServiceOptions = {}
   }
   const notifier =
     options.notifier ?? (config.NOTIFY_WEBHOOK_URL === undefined ? new OutboxNotifier(db, now) : new WebhookNotifier(jobs, cipher, ids, now));
+  const webhookRegistry = new WebhookRegistry(eventStore);
+  await webhookRegistry.refresh();
+  // Follows the log like a projection, under the same lease: one instance dispatches, every worker delivers.
+  const webhookDispatcher = new WebhookDispatcher({
+    log: runnerLog,
+    checkpoints: runnerCheckpoints,
+    registry: webhookRegistry,
+    jobs,
+    cipher,
+    logger,
+    pollMs: options.webhookPollMs ?? config.WEBHOOK_POLL_MS,
+  });
+  registerWebhookDeliveries(jobs, webhookRegistry, cipher, { now, timeoutMs: config.WEBHOOK_TIMEOUT_MS, onSettled: () => webhookDispatcher.nudge() });
+  const webhooks = new Webhooks({ commands, registry: webhookRegistry, jobs, cipher, ids });
   metrics.observeJobQueue('jobs', () => jobs.depth());
-  if (options.runJobs !== false) jobs.start();
+  if (options.runJobs !== false) {
+    jobs.start();
+    webhookDispatcher.start();
+  }
 
   const signingKey = config.TOKEN_SIGNING_KEY ?? loadOrCreateSigningKey(db);
   const tokens = new PlatformTokens(signingKey, config.TOKEN_TTL_SECONDS, readStore.access, clock);
@@ -150,6 +175,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     metrics,
     logger,
     health,
+    webhooks,
     defaultCountryCode: config.DEFAULT_COUNTRY_CODE,
   });
 
@@ -163,10 +189,13 @@ export async function createService(config: Config, options: ServiceOptions = {}
     cipher,
     notifier,
     jobs,
+    webhooks,
+    webhookDispatcher,
     runner,
     db,
     logger,
     async close() {
+      await webhookDispatcher.stop();
       await jobs.close();
       await runner.stop();
       await remote.close();

@@ -8,6 +8,8 @@ import type { SessionDeps } from '../commands/session/sessions.js';
 import { platformConfigRouter } from './platform/platformConfig.js';
 import { sessionsRouter } from './platform/sessions.js';
 import { eventsRouter } from './platform/events.js';
+import { webhooksRouter } from './platform/webhooks.js';
+import type { Webhooks } from '../webhooks/webhooks.js';
 import { customerHistoryRouter } from './platform/customerHistory.js';
 import { attributeRouters } from './platform/attributeRouters.js';
 import { errorHandler, notFoundRoute } from './errors.js';
@@ -32,6 +34,7 @@ export interface AppDeps {
   logger: Logger;
   health: HealthCheck;
   defaultCountryCode: number;
+  webhooks: Webhooks;
   /** The storefront (Application) API; absent, only the platform API is served. */
   storefront?: Storefront;
 }
@@ -86,6 +89,7 @@ export function createApp(deps: AppDeps): Express {
   platform.use(platformConfigRouter({ commands: deps.commands, platformConfigs: deps.readStore.platformConfigs, cipher: deps.cipher }));
   platform.use(...attributeRouters(deps));
   platform.use(eventsRouter({ store: deps.commands.store }));
+  platform.use(webhooksRouter({ webhooks: deps.webhooks }));
   // Authenticate before parsing: an anonymous caller cannot make the server read a 1 MiB body.
   app.use(PLATFORM_PREFIX, requirePlatformAccess(deps.tokens, deps.readStore.access), json, platform);
 

@@ -12,6 +12,7 @@ import { rebuildSqliteProjection } from '../projections/sqlite/rebuild.js';
 import { createRandomIds } from '../shared/ids.js';
 import { toUserSchema } from '../api/platform/customerMapping.js';
 import { OutboxNotifier } from '../commands/notifications/outboxNotifier.js';
+import { addSubscriptionCommands, addWebhookCommands } from './eventCommands.js';
 
 const ids = createRandomIds();
 
@@ -181,6 +182,9 @@ jobs
       console.log(`job ${id} is queued again`);
     });
   });
+
+addWebhookCommands(program, { withService, operatorContext, companyOption });
+addSubscriptionCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

@@ -1,6 +1,6 @@
 import type { DomainEvent, EventMetadata, NewEvent, StoredEvent } from '../events/envelope.js';
 import { WrongExpectedRevisionError, type EventStore, type ExpectedRevision } from '../events/eventStore.js';
-import { assertValidEvent } from '../events/catalogue.js';
+import { assertValidEvent, currentVersionOf } from '../events/catalogue.js';
 import type { Clock } from '../shared/clock.js';
 import { conflict } from '../shared/errors.js';
 import { deterministicEventId } from '../shared/ids.js';
@@ -100,7 +100,7 @@ function stamp(clock: Clock, context: CommandContext, append: PlannedAppend): Ne
     return {
       id: deterministicEventId(context.commandId, append.stream, base + i),
       type: event.type,
-      version: 1,
+      version: currentVersionOf(event.type),
       data: event.data,
       metadata: context.metadata,
       occurred_at: occurredAt,

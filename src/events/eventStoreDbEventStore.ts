@@ -22,6 +22,7 @@ import {
   type RecordedEvent,
   type ResolvedEvent,
 } from '@eventstore/db-client';
+import { upcast } from './catalogue.js';
 import type { EventMetadata, NewEvent, StoredEvent } from './envelope.js';
 import {
   WrongExpectedRevisionError,
@@ -90,7 +91,7 @@ export function positionOf(recorded: RecordedEvent, commitPosition?: bigint): bi
 export function toStoredEvent(recorded: RecordedEvent, position: bigint): StoredEvent {
   const envelope = (jsonOf(recorded.metadata) ?? {}) as Partial<EnvelopeMetadata>;
   const { occurred_at, version, ...metadata } = envelope;
-  return {
+  return upcast({
     id: recorded.id,
     type: recorded.type,
     version: version ?? 1,
@@ -100,7 +101,7 @@ export function toStoredEvent(recorded: RecordedEvent, position: bigint): Stored
     stream: recorded.streamId,
     revision: Number(recorded.revision),
     position,
-  };
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { SqliteDatabase } from '../shared/sqlite.js';
+import { upcast } from './catalogue.js';
 import type { EventMetadata, StoredEvent } from './envelope.js';
 import {
   WrongExpectedRevisionError,
@@ -64,8 +65,9 @@ export function categoryOf(prefix: string): string | undefined {
   return dash > 0 && dash === prefix.length - 1 ? prefix.slice(0, dash) : undefined;
 }
 
+/** Rows keep the version they were written with; readers get the current one (see upcasting.ts). */
 function toStored(row: EventRow): StoredEvent {
-  return {
+  return upcast({
     id: row.id,
     stream: row.stream,
     revision: row.revision,
@@ -75,7 +77,7 @@ function toStored(row: EventRow): StoredEvent {
     data: JSON.parse(row.data) as unknown,
     metadata: JSON.parse(row.metadata) as EventMetadata,
     occurred_at: row.occurred_at,
-  };
+  });
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   type JobHandler,
   type JobPayload,
   type JobQueue,
+  type JobStatus,
   type JobQueueSettings,
 } from './jobQueue.js';
 
@@ -124,6 +125,13 @@ export class BullmqJobQueue implements JobQueue {
     if (job === undefined || !(await job.isFailed())) return false;
     await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
     return true;
+  }
+
+  async status(id: string): Promise<JobStatus> {
+    const state = await this.queue.getJobState(toBullId(id));
+    if (state === 'completed') return 'done';
+    if (state === 'failed') return 'failed';
+    return state === 'unknown' ? 'unknown' : 'pending';
   }
 
   private async process(job: Job): Promise<void> {

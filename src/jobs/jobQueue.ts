@@ -78,7 +78,14 @@ export interface JobQueue {
   failed(limit?: number): Promise<FailedJob[]>;
   /** Puts a failed job back, due now with a fresh set of attempts; false when no failed job has that id. */
   retry(id: string): Promise<boolean>;
+  /**
+   * Where a job is: `pending` (waiting, delayed, running or between retries), `done`, `failed`
+   * (dead-lettered), or `unknown` (never enqueued, or done and since pruned after keepCompletedMs).
+   */
+  status(id: string): Promise<JobStatus>;
 }
+
+export type JobStatus = 'pending' | 'done' | 'failed' | 'unknown';
 
 /** Thrown by a handler when another attempt cannot help (a payload it cannot read). */
 export class PermanentJobError extends Error {

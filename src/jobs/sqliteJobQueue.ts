@@ -13,6 +13,7 @@ import {
   type JobHandler,
   type JobPayload,
   type JobQueue,
+  type JobStatus,
   type JobQueueSettings,
 } from './jobQueue.js';
 
@@ -120,6 +121,7 @@ export class SqliteJobQueue implements JobQueue {
       retry: db.prepare(`UPDATE jobs SET state = 'pending', run_at = @now, attempts_made = 0, finished_at = NULL, last_error = NULL
         WHERE id = @id AND state = 'failed'`),
       prune: db.prepare("DELETE FROM jobs WHERE state = 'done' AND finished_at < @before"),
+      status: db.prepare<[string], { state: 'pending' | 'done' | 'failed' }>('SELECT state FROM jobs WHERE id = ?'),
     };
     // IMMEDIATE takes the write lock first, so another process's worker waits rather than claiming the same rows.
     this.claim = db.transaction((now: number, token: string, limit: number) => {
@@ -185,6 +187,10 @@ export class SqliteJobQueue implements JobQueue {
     const retried = this.sql.retry.run({ id, now: this.clock.now().getTime() }).changes === 1;
     if (retried) this.wake?.();
     return retried;
+  }
+
+  async status(id: string): Promise<JobStatus> {
+    return this.sql.status.get(id)?.state ?? 'unknown';
   }
 
   /**

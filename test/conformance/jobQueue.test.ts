@@ -43,6 +43,7 @@ function jobQueueConformance(name: string, createBackend: () => Promise<JobQueue
       queue.start();
       const payload = { user: 'u1', n: 3, flags: [true, null], nested: { text: 'héllo' } };
       const id = await queue.enqueue('greet', payload);
+      expect(['pending', 'done']).toContain(await queue.status(id));
       await until(() => runs.length === 1, 'the job ran');
       expect(runs[0]).toEqual({ payload, job: { id, name: 'greet', attempt: 1, maxAttempts: 6 } });
       await sleep(50);
@@ -82,8 +83,10 @@ function jobQueueConformance(name: string, createBackend: () => Promise<JobQueue
         delivered += 1;
       });
       queue.start();
+      expect(await queue.status('no-such-job')).toBe('unknown');
       const id = await queue.enqueue('deliver', { message: 'm1' });
       await until(async () => (await queue.failed()).length === 1, 'the job failed for good');
+      expect(await queue.status(id)).toBe('failed');
       const [failed] = await queue.failed();
       expect(failed).toMatchObject({ id, name: 'deliver', payload: { message: 'm1' }, attempts: 3, error: 'receiver answered 503' });
       expect(Math.abs(failed!.failedAt.getTime() - Date.now())).toBeLessThan(5000);
@@ -96,6 +99,7 @@ function jobQueueConformance(name: string, createBackend: () => Promise<JobQueue
       expect(await queue.retry(id)).toBe(true);
       await until(() => delivered === 1, 'the retried job ran');
       await until(async () => (await queue.failed()).length === 0, 'the failed list emptied');
+      await until(async () => (await queue.status(id)) === 'done', 'the job reads as done');
       expect(await queue.retry(id)).toBe(false);
     });
 

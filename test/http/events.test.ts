@@ -110,6 +110,35 @@ describe('published events over HTTP', () => {
   });
 });
 
+describe('a feed consumer that disconnects while the log is being written', () => {
+  it('resumes from Last-Event-ID and from `next` with nothing missed and each position once', async () => {
+    const start = ((await feed('limit=1000')).body.next as string) ?? '0';
+    // Writers run while the consumer reads, drops the connection, and comes back.
+    const writing = Promise.all(Array.from({ length: 4 }, async () => {
+      for (let i = 0; i < 6; i += 1) await createCustomer();
+    }));
+    const firstLeg = await readStream(5, start);
+    const secondLeg = await readStream(5, firstLeg.at(-1)!.position);
+    await writing;
+    const all = ((await feed(`after=${start}&limit=1000`)).body.items as FeedItem[]).map((i) => i.position);
+    expect(all).toHaveLength(24);
+    const thirdLeg = await readStream(all.length - 10, secondLeg.at(-1)!.position);
+    expect([...firstLeg, ...secondLeg, ...thirdLeg].map((i) => i.position)).toEqual(all);
+
+    // The same with the paged feed: pages of 4 while nothing more is written, resuming from `next`.
+    const paged: string[] = [];
+    let after = start;
+    for (;;) {
+      const page = await feed(`after=${after}&limit=4`);
+      const items = page.body.items as FeedItem[];
+      if (items.length === 0) break;
+      paged.push(...items.map((i) => i.position));
+      after = String(page.body.next);
+    }
+    expect(paged).toEqual(all);
+  });
+});
+
 describe('audit replays', () => {
   it('shows a customer timeline newest first with actor and reason', async () => {
     const id = await createCustomer();

@@ -130,9 +130,11 @@ describe('customer sessions', () => {
     expect((all.body.session_ids as string[]).length).toBe(2);
     expect(await isValid(b.cookie['f.session']!)).toBe(false);
     expect(await isValid(c.cookie['f.session']!)).toBe(false);
-    const ended = t.service.db.prepare("SELECT data, metadata FROM events WHERE type = 'SessionEnded'").all() as Array<{ data: string; metadata: string }>;
+    const ended = t.service.db.prepare("SELECT version, data, metadata FROM events WHERE type = 'SessionEnded'").all() as Array<{ version: number; data: string; metadata: string }>;
     const reasons = ended.map((e) => (JSON.parse(e.data) as { reason: string }).reason);
     expect(reasons).toEqual(expect.arrayContaining(['lost phone', 'security review']));
+    // Written at the current version: v2 says who ended it.
+    expect(ended.every((e) => e.version === 2 && (JSON.parse(e.data) as { ended_by: string }).ended_by === 'platform')).toBe(true);
   });
 
   it('refuses sessions for unknown, blocked or archived customers and ends sessions on block and archive', async () => {

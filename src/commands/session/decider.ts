@@ -1,11 +1,11 @@
-import type { SessionEvent } from '../../events/sessionEvents.js';
+import type { SessionEnder, SessionEvent } from '../../events/sessionEvents.js';
 import { conflict, notFound } from '../../shared/errors.js';
 
 export type SessionState = { status: 'none' } | { status: 'active' | 'ended'; user_id: string };
 
 export type SessionCommand =
   | { type: 'StartSession'; data: Extract<SessionEvent, { type: 'SessionStarted' }>['data'] }
-  | { type: 'EndSession'; session_id: string; user_id: string; reason: string; reason_id?: string };
+  | { type: 'EndSession'; session_id: string; user_id: string; reason: string; reason_id?: string; ended_by: SessionEnder };
 
 export const initialSessionState = (): SessionState => ({ status: 'none' });
 
@@ -25,6 +25,6 @@ export function decideSession(command: SessionCommand, state: SessionState): Ses
   }
   if (state.status === 'none' || state.user_id !== command.user_id) throw notFound('session');
   if (state.status === 'ended') return [];
-  const { session_id, user_id, reason, reason_id } = command;
-  return [{ type: 'SessionEnded', data: { session_id, user_id, reason, ...(reason_id === undefined ? {} : { reason_id }) } }];
+  const { session_id, user_id, reason, reason_id, ended_by } = command;
+  return [{ type: 'SessionEnded', data: { session_id, user_id, reason, ...(reason_id === undefined ? {} : { reason_id }), ended_by } }];
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { sessionStream, type SessionEvent } from '../../events/sessionEvents.js';
+import { sessionEnderOf, sessionStream, type SessionEvent } from '../../events/sessionEvents.js';
 import type { IdGenerator } from '../../shared/ids.js';
 import { loadStream, runCommand, type CommandContext, type CommandDeps } from '../commandRunner.js';
 import { decideSession, evolveSession, initialSessionState, type SessionState } from './decider.js';
@@ -109,6 +109,7 @@ export async function endSessions(
             session_id: sessionId,
             user_id: input.user_id,
             reason: input.reason,
+            ended_by: sessionEnderOf(context.metadata.actor),
             ...(input.reason_id === undefined ? {} : { reason_id: input.reason_id }),
           },
           loaded.state,
