@@ -27,6 +27,7 @@ import { openStorefront } from './api/application/storefront.js';
 import { WebhookNotifier, registerWebhookDelivery } from './commands/notifications/webhookNotifier.js';
 import type { JobQueue } from './jobs/jobQueue.js';
 import { openJobQueue, type JobQueueTuning } from './jobs/openJobQueue.js';
+import { registerAccountDeletion } from './commands/customer/deletion.js';
 
 export interface ServiceOptions {
   clock?: Clock;
@@ -111,11 +112,12 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const notifier =
     options.notifier ?? (config.NOTIFY_WEBHOOK_URL === undefined ? new OutboxNotifier(db, now) : new WebhookNotifier(jobs, cipher, ids, now));
   metrics.observeJobQueue('jobs', () => jobs.depth());
+  registerAccountDeletion(jobs, sessionDeps);
   if (options.runJobs !== false) jobs.start();
 
   const signingKey = config.TOKEN_SIGNING_KEY ?? loadOrCreateSigningKey(db);
   const tokens = new PlatformTokens(signingKey, config.TOKEN_TTL_SECONDS, readStore.access, clock);
-  const storefront = openStorefront({ config, db, redis: remote.redis, sessions: sessionDeps, readStore, notifier, signingKey });
+  const storefront = openStorefront({ config, db, redis: remote.redis, sessions: sessionDeps, readStore, notifier, signingKey, cipher, jobs });
   const health: HealthCheck = async () => {
     const checks: Record<string, { ok: boolean; detail?: string }> = {};
     try {

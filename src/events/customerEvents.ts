@@ -19,6 +19,12 @@ export type PhoneEntry = z.infer<typeof phoneEntry>;
 export const passwordReasons = ['registration', 'reset', 'change', 'rehash'] as const;
 export type PasswordReason = (typeof passwordReasons)[number];
 
+export const socialProviders = ['google', 'facebook', 'apple'] as const;
+export type SocialProvider = (typeof socialProviders)[number];
+/** Which storefront endpoint the sign-in came through. */
+export const socialClients = ['google-web', 'google-android', 'google-ios', 'facebook', 'apple-ios'] as const;
+export type SocialClient = (typeof socialClients)[number];
+
 const reasonFields = {
   reason: z.string(),
   reason_id: z.string().optional(),
@@ -74,6 +80,25 @@ export const customerEventSchemas = {
     z.object({ kind: z.literal('email'), email: z.string() }),
     z.object({ kind: z.literal('phone'), phone: z.string(), country_code: z.number().int() }),
   ]),
+  /**
+   * A provider account now signs in to this customer. `subject` is the provider's stable user id;
+   * the token that proved it is never stored. `matched_by`: how the customer was found.
+   */
+  UserSocialAccountLinked: z.object({
+    provider: z.enum(socialProviders),
+    subject: z.string().min(1),
+    client: z.enum(socialClients),
+    matched_by: z.enum(['new_account', 'verified_email']),
+  }),
+  /** The shopper asked for their account to be deleted; it is archived at `delete_on` unless cancelled. */
+  UserDeletionRequested: z.object({
+    deletion_id: z.string(),
+    reason: z.string(),
+    reason_id: z.string(),
+    delete_on: z.string(),
+    confirmed_by: z.enum(['otp', 'password']),
+  }),
+  UserDeletionCancelled: z.object({ deletion_id: z.string(), reason: z.string() }),
 } as const;
 
 type Schemas = typeof customerEventSchemas;

@@ -11,6 +11,8 @@ export const PUBLISHED_EVENT_TYPES: ReadonlySet<string> = new Set([
   'UserUnblocked',
   'UserArchived',
   'UserRestored',
+  'UserDeletionRequested',
+  'UserDeletionCancelled',
   'SessionStarted',
   'SessionEnded',
   'PlatformConfigUpdated',

@@ -9,6 +9,8 @@ import { passwordSignInRouter } from './passwordSignIn.js';
 import { registrationRouter } from './registration.js';
 import { sessionRouter } from './session.js';
 import { verificationRouter } from './verification.js';
+import { socialLoginRouter } from './socialLogin.js';
+import { deleteAccountRouter } from './deleteAccount.js';
 
 export const APPLICATION_PREFIX = '/service/application/user';
 
@@ -21,7 +23,17 @@ export type { StorefrontDeps };
 export function applicationRouter(deps: StorefrontDeps, credentials: ApplicationCredentials): Router {
   const router = Router();
   router.use(requireApplication(credentials), express.json({ limit: '1mb' }));
-  for (const area of [authConfigRouter, registrationRouter, passwordSignInRouter, sessionRouter, otpRouter, passwordResetRouter, verificationRouter]) {
+  for (const area of [
+    authConfigRouter,
+    registrationRouter,
+    passwordSignInRouter,
+    sessionRouter,
+    otpRouter,
+    passwordResetRouter,
+    verificationRouter,
+    socialLoginRouter,
+    deleteAccountRouter,
+  ]) {
     router.use(area(deps));
   }
   return router;

@@ -7,6 +7,7 @@ import { endSessions, SESSION_COOKIE, startSession, validateSession, type Sessio
 import type { CustomerView } from '../../projections/customers/customerView.js';
 import type { CustomersReadModel } from '../../projections/readStore.js';
 import { DomainError } from '../../shared/errors.js';
+import { cancelAccountDeletion } from '../../commands/customer/deletion.js';
 
 export interface Shopper {
   session: SessionRecord;
@@ -57,6 +58,7 @@ export async function beginSession(
   config: PlatformConfig,
   secure: boolean,
 ): Promise<void> {
+  await settlePendingDeletion(deps, caller, account, config);
   const durationMs = sessionDurationMs(config);
   const { token } = await startSession(deps, caller.context('startStorefrontSession', account.user_id), {
     user_id: account.user_id,
@@ -69,6 +71,25 @@ export async function beginSession(
   });
   res.append('Set-Cookie', cookieHeader(token, Math.floor(durationMs / 1000), secure));
 }
+
+/**
+ * Signing in while a delete request waits withdraws it, unless the channel's
+ * `delete_account_cancel_on_login` is false; then, as once its day has come, the sign-in is refused.
+ */
+async function settlePendingDeletion(deps: SessionDeps, caller: StorefrontCaller, account: Account, config: PlatformConfig): Promise<void> {
+  const deletion = account.state.deletion;
+  if (deletion === null) return;
+  const due = new Date(deletion.delete_on).getTime() <= deps.clock.now().getTime();
+  if (due || config.delete_account_cancel_on_login === false) {
+    throw new DomainError('forbidden', 'account_deletion_pending', `this account is being deleted (on ${deletion.delete_on}) and cannot be signed in to`);
+  }
+  await cancelAccountDeletion(deps, caller.context('cancelAccountDeletion', account.user_id), account.user_id, 'signed in before the deletion date');
+}
+
+export const shopperOf = (req: { shopper?: Shopper }): Shopper => {
+  if (req.shopper === undefined) throw new Error('route without requireShopper');
+  return req.shopper;
+};
 
 /**
  * A signed-in shopper of this sales channel, or 401. A blocked or archived customer's sessions
