@@ -78,6 +78,12 @@ export interface JobQueue {
   failed(limit?: number): Promise<FailedJob[]>;
   /** Puts a failed job back, due now with a fresh set of attempts; false when no failed job has that id. */
   retry(id: string): Promise<boolean>;
+  /**
+   * Makes a job that waits for its time (a delay or a retry's backoff) due now, keeping its
+   * attempts; false when no waiting job has that id. For operators ("run it now") and for tests
+   * of long delays on a queue whose clock is not the service's (Redis keeps its own time).
+   */
+  promote(id: string): Promise<boolean>;
 }
 
 /** Thrown by a handler when another attempt cannot help (a payload it cannot read). */

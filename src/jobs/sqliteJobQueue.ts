@@ -119,6 +119,8 @@ export class SqliteJobQueue implements JobQueue {
       ),
       retry: db.prepare(`UPDATE jobs SET state = 'pending', run_at = @now, attempts_made = 0, finished_at = NULL, last_error = NULL
         WHERE id = @id AND state = 'failed'`),
+      promote: db.prepare(`UPDATE jobs SET run_at = @now
+        WHERE id = @id AND state = 'pending' AND run_at > @now AND (lease_until IS NULL OR lease_until <= @now)`),
       prune: db.prepare("DELETE FROM jobs WHERE state = 'done' AND finished_at < @before"),
     };
     // IMMEDIATE takes the write lock first, so another process's worker waits rather than claiming the same rows.
@@ -185,6 +187,12 @@ export class SqliteJobQueue implements JobQueue {
     const retried = this.sql.retry.run({ id, now: this.clock.now().getTime() }).changes === 1;
     if (retried) this.wake?.();
     return retried;
+  }
+
+  async promote(id: string): Promise<boolean> {
+    const promoted = this.sql.promote.run({ id, now: this.clock.now().getTime() }).changes === 1;
+    if (promoted) this.wake?.();
+    return promoted;
   }
 
   /**
