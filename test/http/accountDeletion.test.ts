@@ -47,7 +47,7 @@ describe.each(adapters)('delete account: a delayed archive ($name)', ({ redis })
     return view;
   };
   const eventsOf = async (userId: string) => (await t.service.eventStore.readStream(`user-${userId}`)).map((e) => ({ type: e.type, data: e.data as Record<string, unknown>, actor: e.metadata.actor }));
-  const jobIdOf = async (userId: string) => `account-deletion:${String((await eventsOf(userId)).findLast((e) => e.type === 'UserDeletionRequested')?.data.deletion_id)}`;
+  const jobIdOf = async (userId: string) => `account-deletion:${String((await eventsOf(userId)).filter((e) => e.type === 'UserDeletionRequested').at(-1)?.data.deletion_id)}`;
 
   /** Lets the deletion's day come: the injected clock moves on; Redis keeps its own time, so BullMQ's delayed job is promoted. */
   async function passDays(days: number, userId: string): Promise<void> {

@@ -51,13 +51,14 @@ export class FakeSocialProviders {
 
   static async start(clock: Clock): Promise<FakeSocialProviders> {
     const keys = { google: await keyPair('google-1', 'RS256'), apple: await keyPair('apple-1', 'ES256'), rogue: await keyPair('google-1', 'RS256') };
-    let fake: FakeSocialProviders | undefined;
+    const ref: { fake?: FakeSocialProviders } = {};
     const server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const reply = (status: number, body: unknown) => {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
       };
+      const fake = ref.fake;
       if (fake === undefined) return reply(503, {});
       if (url.pathname === '/google/certs') {
         fake.jwksFetches += 1;
@@ -75,7 +76,8 @@ export class FakeSocialProviders {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     const { port } = server.address() as AddressInfo;
-    fake = new FakeSocialProviders(server, `http://127.0.0.1:${port}`, keys, clock);
+    const fake = new FakeSocialProviders(server, `http://127.0.0.1:${port}`, keys, clock);
+    ref.fake = fake;
     return fake;
   }
 
