@@ -35,6 +35,10 @@ export function evolveLifecycle(state: Present, event: LifecycleEvent): Present 
   }
 }
 
+export function assertNoPendingDeletion(state: Pick<Present, 'deletion'>): void {
+  if (state.deletion !== null) throw conflict('deletion_pending', `the account is already to be deleted on ${state.deletion.delete_on}`);
+}
+
 export function decideLifecycle(command: LifecycleCommand, state: Present): CustomerEvent[] {
   if (state.archived) throw conflict('user_archived', 'user is archived');
   switch (command.type) {
@@ -43,7 +47,7 @@ export function decideLifecycle(command: LifecycleCommand, state: Present): Cust
       return state.social_links.some((l) => socialKey(l) === socialKey(data)) ? [] : [{ type: 'UserSocialAccountLinked', data }];
     }
     case 'RequestDeletion': {
-      if (state.deletion !== null) throw conflict('deletion_pending', `the account is already to be deleted on ${state.deletion.delete_on}`);
+      assertNoPendingDeletion(state);
       const { type: _type, ...data } = command;
       return [{ type: 'UserDeletionRequested', data }];
     }

@@ -3,6 +3,7 @@ import type { JobInfo, JobQueue } from '../../jobs/jobQueue.js';
 import { PermanentJobError } from '../../jobs/jobQueue.js';
 import type { CommandContext } from '../commandRunner.js';
 import type { SessionDeps } from '../session/sessions.js';
+import { assertNoPendingDeletion } from './accountLifecycle.js';
 import { loadCustomer, runCustomerCommand } from './handlers.js';
 import { archiveCustomerEverywhere, signOutEverywhere } from './signOut.js';
 
@@ -37,6 +38,9 @@ export async function requestAccountDeletion(
   context: CommandContext,
   input: { user_id: string; company_id: string; application_id: string; reason: string; reason_id: string; confirmed_by: 'otp' | 'password'; days: number },
 ): Promise<{ delete_on: string }> {
+  // Refused before anything is queued, so a repeated request leaves no stray job behind.
+  const { state } = await loadCustomer(deps, input.user_id);
+  if (state.status === 'present') assertNoPendingDeletion(state);
   const now = deps.clock.now().getTime();
   const deletionId = Buffer.from(deps.ids.token(16), 'base64url').toString('hex');
   const deleteOn = new Date(now + input.days * DAY_MS).toISOString();
