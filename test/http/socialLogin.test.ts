@@ -203,10 +203,35 @@ describe('Facebook sign-in through token inspection', () => {
     }
   });
 
+  it('answers 503 while Facebook is down, and works again once it is back', async () => {
+    const id = nextSubject();
+    providers.facebookUsers.set(`fb-token-${id}`, { id });
+    providers.facebookDown = true;
+    const down = await facebook(`fb-token-${id}`);
+    providers.facebookDown = false;
+    expect(down.status).toBe(503);
+    expect(down.body.code).toBe('social_provider_unavailable');
+    expect((await facebook(`fb-token-${id}`)).status).toBe(200);
+  });
+
   it('never links by a Facebook email, which Facebook does not say it verified', async () => {
     const shopper = await registerShopper(t, 'fblink');
     const id = nextSubject();
     providers.facebookUsers.set(`fb-token-${id}`, { id, email: shopper.email });
     expect((await facebook(`fb-token-${id}`)).status).toBe(409);
+  });
+});
+
+describe('a key set that cannot be fetched', () => {
+  it('answers 503, not 401: the token may well be good', async () => {
+    const unreachable = await startStorefrontService({ ...providers.env, GOOGLE_JWKS_URL: 'http://127.0.0.1:9/certs' }, { clock });
+    try {
+      await call('POST', `${unreachable.platformBase}/platform/config`, await unreachable.token(), socialConfig());
+      const res = await storefront(unreachable, 'POST', '/authentication/v1.0/login/google-token', { oauth2: { access_token: await providers.googleIdToken(nextSubject()) } });
+      expect(res.status).toBe(503);
+      expect(res.body.code).toBe('social_provider_unavailable');
+    } finally {
+      await unreachable.close();
+    }
   });
 });

@@ -40,6 +40,8 @@ export class FakeSocialProviders {
   readonly facebookUsers = new Map<string, FacebookUser>();
   /** Every Graph API request, to check what the service asked (the app secret never travels in clear). */
   readonly graphRequests: URL[] = [];
+  /** While true, the Graph API answers 500, as during an outage. */
+  facebookDown = false;
   jwksFetches = 0;
 
   private constructor(
@@ -70,6 +72,7 @@ export class FakeSocialProviders {
       }
       if (url.pathname.startsWith('/graph/')) {
         fake.graphRequests.push(url);
+        if (fake.facebookDown) return reply(500, { error: { message: 'An unexpected error has occurred.' } });
         return fake.graph(url, reply);
       }
       return reply(404, {});

@@ -40,6 +40,17 @@ const audiences = (appId: string) => appId.split(',').map((s) => s.trim()).filte
 const truthy = (value: unknown) => value === true || value === 'true';
 const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
 
+const unreachable = (provider: string) =>
+  new DomainError('unavailable', 'social_provider_unavailable', `${provider} could not be reached to check the token; try again shortly`);
+
+/** Failures that are the token's fault; anything else (a key set that cannot be fetched) is the provider's. */
+const TOKEN_FAULTS = [
+  joseErrors.JWSInvalid,
+  joseErrors.JWTInvalid,
+  joseErrors.JOSEAlgNotAllowed,
+  joseErrors.JOSENotSupported,
+];
+
 /** jose's reasons, in words a storefront developer can act on; the token itself is never echoed. */
 function explain(error: unknown, field: string, provider: string): DomainError {
   if (error instanceof joseErrors.JWTExpired) return rejected(field, `the ${provider} token has expired`);
@@ -51,9 +62,9 @@ function explain(error: unknown, field: string, provider: string): DomainError {
   if (error instanceof joseErrors.JWSSignatureVerificationFailed || error instanceof joseErrors.JWKSNoMatchingKey) {
     return rejected(field, `the ${provider} token's signature does not verify against ${provider}'s keys`);
   }
-  if (error instanceof joseErrors.JOSEError && !(error instanceof joseErrors.JWKSTimeout)) {
-    return rejected(field, `is not a valid ${provider} token`);
-  }
+  if (TOKEN_FAULTS.some((fault) => error instanceof fault)) return rejected(field, `is not a valid ${provider} token`);
+  // The key set could not be fetched or read: a timeout, a refused connection, a non-200 reply.
+  if (error instanceof joseErrors.JOSEError || (error instanceof TypeError && error.message === 'fetch failed')) return unreachable(provider);
   throw error;
 }
 
@@ -108,6 +119,7 @@ export class SocialVerifier {
     const base = this.endpoints.facebookGraphUrl.replace(/\/+$/, '');
     const appToken = `${credentials.app_id}|${credentials.app_secret}`;
     const inspected = await getJson(`${base}/debug_token?${new URLSearchParams({ input_token: accessToken, access_token: appToken })}`);
+    if (inspected.status >= 500) throw unreachable('Facebook');
     const data = (inspected.body.data ?? {}) as Record<string, unknown>;
     if (inspected.status !== 200 || data.is_valid !== true) rejectedBy(field, data);
     if (String(data.app_id) !== credentials.app_id) throw rejected(field, "the Facebook token was issued for another app than this sales channel's");
@@ -119,6 +131,7 @@ export class SocialVerifier {
     const me = await getJson(
       `${base}/me?${new URLSearchParams({ fields: 'id,email,first_name,last_name,picture', access_token: accessToken, appsecret_proof: proof })}`,
     );
+    if (me.status >= 500) throw unreachable('Facebook');
     if (me.status !== 200 || String(me.body.id) !== userId) throw rejected(field, 'Facebook did not return the profile of the token\'s user');
     const picture = ((me.body.picture as { data?: { url?: unknown } } | undefined)?.data?.url);
     return {
@@ -167,7 +180,12 @@ function rejectedBy(field: string, data: Record<string, unknown>): never {
 }
 
 async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(5000), headers: { accept: 'application/json' } });
+  let res: globalThis.Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(5000), headers: { accept: 'application/json' } });
+  } catch {
+    throw unreachable('Facebook');
+  }
   const raw: unknown = await res.json().catch(() => ({}));
   return { status: res.status, body: typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {} };
 }
