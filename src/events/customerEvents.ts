@@ -88,7 +88,8 @@ export const customerEventSchemas = {
     provider: z.enum(socialProviders),
     subject: z.string().min(1),
     client: z.enum(socialClients),
-    matched_by: z.enum(['new_account', 'verified_email']),
+    /** `signed_in`: the shopper, signed in, added the provider to their own account. */
+    matched_by: z.enum(['new_account', 'verified_email', 'signed_in']),
   }),
   /** The shopper asked for their account to be deleted; it is archived at `delete_on` unless cancelled. */
   UserDeletionRequested: z.object({

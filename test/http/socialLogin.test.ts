@@ -203,6 +203,26 @@ describe('Facebook sign-in through token inspection', () => {
     }
   });
 
+  it('adds Facebook to a signed-in shopper\'s own account (is_signed_in), which it then signs in to', async () => {
+    const shopper = await registerShopper(t, 'fbown');
+    const id = nextSubject();
+    providers.facebookUsers.set(`fb-token-${id}`, { id, email: shopper.email });
+    const linked = await storefront(t, 'POST', '/authentication/v1.0/login/facebook-token', { is_signed_in: true, oauth2: { access_token: `fb-token-${id}` } }, shopper.session);
+    expect(linked.status).toBe(200);
+    expect(linked.body).toMatchObject({ user_exists: true, user: { user_id: shopper.user_id } });
+    expect(linked.session).toBeUndefined();
+    const event = (await eventsOf(shopper.user_id)).find((e) => e.type === 'UserSocialAccountLinked');
+    expect(event).toMatchObject({ data: { provider: 'facebook', subject: id, matched_by: 'signed_in' }, actor: { type: 'user', id: shopper.user_id } });
+    const later = await facebook(`fb-token-${id}`);
+    expect(later.status).toBe(200);
+    expect((later.body.user as { user_id: string }).user_id).toBe(shopper.user_id);
+
+    const someoneElse = await registerShopper(t, 'fbother');
+    const taken = await storefront(t, 'POST', '/authentication/v1.0/login/facebook-token', { is_signed_in: true, oauth2: { access_token: `fb-token-${id}` } }, someoneElse.session);
+    expect(taken.status).toBe(409);
+    expect(taken.body.code).toBe('social_taken');
+  });
+
   it('answers 503 while Facebook is down, and works again once it is back', async () => {
     const id = nextSubject();
     providers.facebookUsers.set(`fb-token-${id}`, { id });

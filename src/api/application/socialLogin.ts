@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { PlatformConfig } from '../../commands/platformConfig/configSchema.js';
 import type { ProviderCredentials, SocialIdentity } from '../../commands/social/providers.js';
-import { signInWithSocial, type SocialProfile } from '../../commands/social/socialSignIn.js';
+import { linkSocialToShopper, signInWithSocial, type SocialProfile } from '../../commands/social/socialSignIn.js';
 import type { SocialClient } from '../../events/customerEvents.js';
 import { DomainError, invalid } from '../../shared/errors.js';
 import { FieldCipher } from '../../shared/fieldCipher.js';
@@ -10,7 +10,7 @@ import { storefrontCaller } from './caller.js';
 import { configOf, type StorefrontDeps } from './deps.js';
 import { userReply } from './replies.js';
 import { appleOauthBody, oauthBody } from './schemas.js';
-import { beginSession } from './storefrontSession.js';
+import { beginSession, findShopper } from './storefrontSession.js';
 
 const A = '/authentication/v1.0/login';
 type Switch = keyof PlatformConfig['social'];
@@ -39,8 +39,18 @@ export function socialLoginRouter(deps: StorefrontDeps): Router {
     return { app_id: tokens.app_id.trim(), app_secret: secret };
   }
 
-  async function finish(req: Request, res: Response, config: PlatformConfig, identity: SocialIdentity, profile: SocialProfile) {
+  /**
+   * Signs in (and starts a session), or — `is_signed_in: true` with a live session — adds the
+   * provider to the signed-in shopper's account and keeps their session.
+   */
+  async function finish(req: Request, res: Response, config: PlatformConfig, identity: SocialIdentity, profile: SocialProfile, isSignedIn: boolean | undefined) {
     const caller = storefrontCaller(req);
+    const shopper = isSignedIn === true ? await findShopper({ sessions: deps.signin, customers: deps.customers }, req) : null;
+    if (shopper !== null) {
+      await linkSocialToShopper(deps.signin, caller, identity, shopper.view.user_id);
+      res.json({ user_exists: true, user: await userReply(deps.customers, caller.application_id, shopper.view.user_id) });
+      return;
+    }
     const { account, user_exists } = await signInWithSocial(deps.signin, caller, identity, profile, config);
     await beginSession(deps.signin, caller, res, account, config, deps.cookieSecure);
     res.json({ user_exists, user: await userReply(deps.customers, caller.application_id, account.user_id) });
@@ -54,7 +64,7 @@ export function socialLoginRouter(deps: StorefrontDeps): Router {
     const field = given(body.oauth2.id_token) === undefined ? 'body.oauth2.access_token' : 'body.oauth2.id_token';
     const token = given(body.oauth2.id_token) ?? given(body.oauth2.access_token);
     if (token === undefined) throw invalid('body.oauth2.access_token', 'the Google ID token is required');
-    await finish(req, res, config, await deps.social.google(client, token, credentials, field), profileOf(body.profile));
+    await finish(req, res, config, await deps.social.google(client, token, credentials, field), profileOf(body.profile), body.is_signed_in);
   };
   router.post(`${A}/google-token`, google('google-web'));
   router.post(`${A}/google-android`, google('google-android'));
@@ -67,7 +77,7 @@ export function socialLoginRouter(deps: StorefrontDeps): Router {
     const credentials = credentialsFor(config, 'facebook', 'Facebook');
     const token = given(body.oauth2.access_token);
     if (token === undefined) throw invalid('body.oauth2.access_token', 'the Facebook access token is required');
-    await finish(req, res, config, await deps.social.facebook(token, credentials, 'body.oauth2.access_token'), profileOf(body.profile));
+    await finish(req, res, config, await deps.social.facebook(token, credentials, 'body.oauth2.access_token'), profileOf(body.profile), body.is_signed_in);
   });
 
   router.post(`${A}/apple-ios`, async (req, res) => {
@@ -82,7 +92,7 @@ export function socialLoginRouter(deps: StorefrontDeps): Router {
     if (userIdentifier !== undefined && userIdentifier !== identity.subject) {
       throw invalid('body.user_identifier', 'is not the user the Apple identity token was issued to');
     }
-    await finish(req, res, config, identity, profileOf(body.profile));
+    await finish(req, res, config, identity, profileOf(body.profile), undefined);
   });
 
   return router;

@@ -97,25 +97,32 @@ export const shopperOf = (req: { shopper?: Shopper }): Shopper => {
  */
 export function requireShopper(deps: { sessions: SessionDeps; customers: CustomersReadModel }): RequestHandler {
   return async (req, _res, next) => {
-    const token = sessionTokenOf(req);
-    const applicationId = req.storefront?.application_id;
-    if (token === undefined || token === '' || applicationId === undefined) throw notSignedIn();
-    const session = await validateSession(deps.sessions, token);
-    if (session === null || session.application_id !== applicationId) throw notSignedIn();
-    const view = await deps.customers.get(applicationId, session.user_id);
-    if (view === null || !view.active || view.archive) {
-      if (view !== null) {
-        await endSessions(deps.sessions, systemContext(req, view.company_id), {
-          application_id: applicationId,
-          user_id: session.user_id,
-          reason: view.archive ? 'customer archived' : 'customer blocked',
-        });
-      }
-      throw notSignedIn();
-    }
-    req.shopper = { session, view };
+    const shopper = await findShopper(deps, req);
+    if (shopper === null) throw notSignedIn();
+    req.shopper = shopper;
     next();
   };
+}
+
+/** The signed-in shopper of this sales channel, if the request carries a live session cookie. */
+export async function findShopper(deps: { sessions: SessionDeps; customers: CustomersReadModel }, req: Request): Promise<Shopper | null> {
+  const token = sessionTokenOf(req);
+  const applicationId = req.storefront?.application_id;
+  if (token === undefined || token === '' || applicationId === undefined) return null;
+  const session = await validateSession(deps.sessions, token);
+  if (session === null || session.application_id !== applicationId) return null;
+  const view = await deps.customers.get(applicationId, session.user_id);
+  if (view === null || !view.active || view.archive) {
+    if (view !== null) {
+      await endSessions(deps.sessions, systemContext(req, view.company_id), {
+        application_id: applicationId,
+        user_id: session.user_id,
+        reason: view.archive ? 'customer archived' : 'customer blocked',
+      });
+    }
+    return null;
+  }
+  return { session, view };
 }
 
 function systemContext(req: Request, companyId: string) {

@@ -16,7 +16,7 @@ export interface PendingDeletion {
 }
 
 export type LifecycleCommand =
-  | { type: 'LinkSocialAccount'; provider: SocialProvider; subject: string; client: SocialClient; matched_by: 'new_account' | 'verified_email' }
+  | { type: 'LinkSocialAccount'; provider: SocialProvider; subject: string; client: SocialClient; matched_by: 'new_account' | 'verified_email' | 'signed_in' }
   | { type: 'RequestDeletion'; deletion_id: string; reason: string; reason_id: string; delete_on: string; confirmed_by: 'otp' | 'password' }
   | { type: 'CancelDeletion'; reason: string };
 

@@ -55,6 +55,32 @@ export async function signInWithSocial(
   }
 }
 
+/**
+ * A signed-in shopper adding a provider account to their own (`is_signed_in: true` with a live
+ * session): no email needs to match, since the shopper has already proved who they are. A
+ * provider account signs in to one customer only.
+ */
+export async function linkSocialToShopper(deps: SigninDeps, caller: StorefrontCaller, identity: SocialIdentity, userId: string): Promise<SocialSignIn> {
+  const link = { provider: identity.provider, subject: identity.subject };
+  const holder = await accountHolding(deps, caller.application_id, { kind: 'social', value: socialKey(link) });
+  if (holder !== null && holder.user_id !== userId) throw socialTaken(identity.provider);
+  try {
+    const state = await runCustomerCommand(deps, caller.context('linkSocialAccount', userId), userId, {
+      type: 'LinkSocialAccount',
+      ...link,
+      client: identity.client,
+      matched_by: 'signed_in',
+    });
+    return { account: { user_id: userId, state }, user_exists: true };
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'social_taken') throw socialTaken(identity.provider);
+    throw error;
+  }
+}
+
+const socialTaken = (provider: string) =>
+  conflict('social_taken', `this ${provider} account already signs in to another customer of this sales channel`);
+
 async function findOrCreate(
   deps: SigninDeps,
   caller: StorefrontCaller,
