@@ -23,6 +23,12 @@ const optionalUrl = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+const providerUrl = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((v) => /^https?:\/\//i.test(v) && URL.canParse(v), 'must be an http:// or https:// URL');
+
 export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().default('0.0.0.0'),
@@ -54,6 +60,10 @@ export const configSchema = z.object({
   /** A session younger than this may change the shopper's emails and mobiles without an OTP to the current primary. */
   PROFILE_RECENT_SIGNIN_MINUTES: z.coerce.number().int().min(0).max(1440).default(15),
   OTP_LENGTH: z.enum(['4', '6'], { error: 'must be 4 or 6' }).default('6').transform((v) => (v === '4' ? 4 : 6)),
+  /** Where provider keys and token inspection live; tests point them at local servers. */
+  GOOGLE_JWKS_URL: providerUrl('https://www.googleapis.com/oauth2/v3/certs'),
+  APPLE_JWKS_URL: providerUrl('https://appleid.apple.com/auth/keys'),
+  FACEBOOK_GRAPH_URL: providerUrl('https://graph.facebook.com/v19.0'),
   NOTIFY_WEBHOOK_URL: optionalUrl.refine(
     (v) => v === undefined || (/^https?:\/\//i.test(v) && URL.canParse(v)),
     'must be an http:// or https:// URL',

@@ -32,6 +32,7 @@ import { WebhookRegistry } from './webhooks/registry.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { registerWebhookDeliveries } from './webhooks/delivery.js';
 import { Webhooks } from './webhooks/webhooks.js';
+import { registerAccountDeletion } from './commands/customer/deletion.js';
 
 export interface ServiceOptions {
   clock?: Clock;
@@ -138,6 +139,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
   registerWebhookDeliveries(jobs, webhookRegistry, cipher, { now, timeoutMs: config.WEBHOOK_TIMEOUT_MS, onSettled: () => webhookDispatcher.nudge() });
   const webhooks = new Webhooks({ commands, registry: webhookRegistry, jobs, cipher, ids });
   metrics.observeJobQueue('jobs', () => jobs.depth());
+  registerAccountDeletion(jobs, sessionDeps);
   if (options.runJobs !== false) {
     jobs.start();
     webhookDispatcher.start();
@@ -145,7 +147,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
 
   const signingKey = config.TOKEN_SIGNING_KEY ?? loadOrCreateSigningKey(db);
   const tokens = new PlatformTokens(signingKey, config.TOKEN_TTL_SECONDS, readStore.access, clock);
-  const storefront = openStorefront({ config, db, redis: remote.redis, sessions: sessionDeps, readStore, notifier, signingKey, cipher });
+  const storefront = openStorefront({ config, db, redis: remote.redis, sessions: sessionDeps, readStore, notifier, signingKey, cipher, jobs });
   const health: HealthCheck = async () => {
     const checks: Record<string, { ok: boolean; detail?: string }> = {};
     try {

@@ -10,6 +10,7 @@ const STATUS: Record<ErrorKind, number> = {
   conflict: 409,
   too_large: 413,
   rate_limited: 429,
+  unavailable: 503,
 };
 
 /** Parses request input; every failure names its field (`body.user_id[0]`, `query.page_no`). */

@@ -185,6 +185,15 @@ jobs
 
 addWebhookCommands(program, { withService, operatorContext, companyOption });
 addSubscriptionCommands(program);
+jobs
+  .command('promote <id>')
+  .description('run a job that waits for its time (a delayed account deletion, a retry in backoff) now')
+  .action(async (id: string) => {
+    await withService(async (s) => {
+      if (!(await s.jobs.promote(id))) throw new Error(`no waiting job has the id ${id}`);
+      console.log(`job ${id} is due now`);
+    });
+  });
 
 program.parseAsync().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

@@ -24,6 +24,12 @@ export type PhoneEntry = z.infer<typeof phoneEntry>;
 export const passwordReasons = ['registration', 'reset', 'change', 'rehash'] as const;
 export type PasswordReason = (typeof passwordReasons)[number];
 
+export const socialProviders = ['google', 'facebook', 'apple'] as const;
+export type SocialProvider = (typeof socialProviders)[number];
+/** Which storefront endpoint the sign-in came through. */
+export const socialClients = ['google-web', 'google-android', 'google-ios', 'facebook', 'apple-ios'] as const;
+export type SocialClient = (typeof socialClients)[number];
+
 const reasonFields = {
   reason: z.string(),
   reason_id: z.string().optional(),
@@ -84,6 +90,26 @@ export const customerEventSchemas = {
   UserContactRemoved: z.object({ contact }),
   /** The contact becomes the primary of its kind; the previous primary of that kind stops being one. */
   UserPrimaryContactSet: z.object({ contact }),
+  /**
+   * A provider account now signs in to this customer. `subject` is the provider's stable user id;
+   * the token that proved it is never stored. `matched_by`: how the customer was found.
+   */
+  UserSocialAccountLinked: z.object({
+    provider: z.enum(socialProviders),
+    subject: z.string().min(1),
+    client: z.enum(socialClients),
+    /** `signed_in`: the shopper, signed in, added the provider to their own account. */
+    matched_by: z.enum(['new_account', 'verified_email', 'signed_in']),
+  }),
+  /** The shopper asked for their account to be deleted; it is archived at `delete_on` unless cancelled. */
+  UserDeletionRequested: z.object({
+    deletion_id: z.string(),
+    reason: z.string(),
+    reason_id: z.string(),
+    delete_on: z.string(),
+    confirmed_by: z.enum(['otp', 'password']),
+  }),
+  UserDeletionCancelled: z.object({ deletion_id: z.string(), reason: z.string() }),
 } as const;
 
 type Schemas = typeof customerEventSchemas;

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
-export const identifierKinds = ['email', 'phone', 'username'] as const;
+/** `social`: a provider account (`<provider>:<subject>`), so one Google or Apple id signs in to one customer. */
+export const identifierKinds = ['email', 'phone', 'username', 'social'] as const;
 export type IdentifierKind = (typeof identifierKinds)[number];
 
 export const identifierEventSchemas = {

@@ -36,6 +36,8 @@ export const PUBLISHED_EVENTS: Readonly<Record<string, PublishedType>> = {
   UserUnblocked: { summary: 'A blocked customer was unblocked.' },
   UserArchived: { summary: 'A customer was archived (soft-deleted).' },
   UserRestored: { summary: 'An archived customer was restored.' },
+  UserDeletionRequested: { summary: 'The customer asked for their account to be deleted; it is archived at `delete_on` unless cancelled.' },
+  UserDeletionCancelled: { summary: 'A pending account deletion was withdrawn (the customer signed in again).' },
   UserLockedOut: { summary: 'Too many failed sign-ins: password sign-in is refused until `until`.' },
   SessionStarted: { summary: 'A customer session began (storefront sign-in or platform-created session).' },
   SessionEnded: { summary: 'A customer session ended (sign-out, deletion by the back office, block or archive).' },

@@ -134,6 +134,13 @@ export class BullmqJobQueue implements JobQueue {
     return state === 'unknown' ? 'unknown' : 'pending';
   }
 
+  async promote(id: string): Promise<boolean> {
+    const job = await this.queue.getJob(toBullId(id));
+    if (job === undefined || !(await job.isDelayed())) return false;
+    await job.promote();
+    return true;
+  }
+
   private async process(job: Job): Promise<void> {
     const handler = this.handlers.get(job.name);
     if (handler === undefined) throw new Error(`no handler is registered for job "${job.name}"`);

@@ -83,6 +83,12 @@ export interface JobQueue {
    * (dead-lettered), or `unknown` (never enqueued, or done and since pruned after keepCompletedMs).
    */
   status(id: string): Promise<JobStatus>;
+  /**
+   * Makes a job that waits for its time (a delay or a retry's backoff) due now, keeping its
+   * attempts; false when no waiting job has that id. For operators ("run it now") and for tests
+   * of long delays on a queue whose clock is not the service's (Redis keeps its own time).
+   */
+  promote(id: string): Promise<boolean>;
 }
 
 export type JobStatus = 'pending' | 'done' | 'failed' | 'unknown';

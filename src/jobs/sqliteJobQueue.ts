@@ -120,6 +120,8 @@ export class SqliteJobQueue implements JobQueue {
       ),
       retry: db.prepare(`UPDATE jobs SET state = 'pending', run_at = @now, attempts_made = 0, finished_at = NULL, last_error = NULL
         WHERE id = @id AND state = 'failed'`),
+      promote: db.prepare(`UPDATE jobs SET run_at = @now
+        WHERE id = @id AND state = 'pending' AND run_at > @now AND (lease_until IS NULL OR lease_until <= @now)`),
       prune: db.prepare("DELETE FROM jobs WHERE state = 'done' AND finished_at < @before"),
       status: db.prepare<[string], { state: 'pending' | 'done' | 'failed' }>('SELECT state FROM jobs WHERE id = ?'),
     };
@@ -191,6 +193,12 @@ export class SqliteJobQueue implements JobQueue {
 
   async status(id: string): Promise<JobStatus> {
     return this.sql.status.get(id)?.state ?? 'unknown';
+  }
+
+  async promote(id: string): Promise<boolean> {
+    const promoted = this.sql.promote.run({ id, now: this.clock.now().getTime() }).changes === 1;
+    if (promoted) this.wake?.();
+    return promoted;
   }
 
   /**

@@ -1,4 +1,5 @@
-export type ErrorKind = 'validation' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'too_large' | 'rate_limited';
+/** `unavailable`: a service this one depends on (an identity provider) did not answer; worth retrying. */
+export type ErrorKind = 'validation' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'too_large' | 'rate_limited' | 'unavailable';
 
 export interface FieldError {
   field: string;

@@ -134,6 +134,21 @@ function jobQueueConformance(name: string, createBackend: () => Promise<JobQueue
       expect(ranAt! - enqueuedAt).toBeGreaterThanOrEqual(395);
     });
 
+    it('runs a delayed job at once when promoted, and promotes nothing else', async () => {
+      const queue = backend.open();
+      const runs: string[] = [];
+      queue.register('someday', async (_payload, job) => void runs.push(job.id));
+      queue.start();
+      await queue.enqueue('someday', {}, { jobId: 'in-a-week', delayMs: 7 * 86_400_000 });
+      await queue.enqueue('someday', {}, { jobId: 'also-in-a-week', delayMs: 7 * 86_400_000 });
+      expect(await queue.promote('no-such-job')).toBe(false);
+      expect(await queue.promote('in-a-week')).toBe(true);
+      await until(() => runs.length === 1, 'the promoted job ran');
+      expect(runs).toEqual(['in-a-week']);
+      expect(await queue.promote('in-a-week')).toBe(false);
+      expect(await queue.depth()).toBe(1);
+    });
+
     it('runs a job enqueued twice under the same id once, even after it finished', async () => {
       const queue = backend.open();
       const runs: string[] = [];

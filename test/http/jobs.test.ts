@@ -68,6 +68,19 @@ describe('jobs and the outbox, as an operator sees them', () => {
     expect(await t.service.jobs.failed()).toEqual([]);
   });
 
+  it('runs a delayed job now when an operator promotes it', async () => {
+    let ran = 0;
+    t.service.jobs.register('test.someday', async () => void (ran += 1));
+    await t.service.jobs.enqueue('test.someday', {}, { jobId: 'someday-1', delayMs: 7 * 24 * 60 * 60_000 });
+    const unknown = await cli('jobs', 'promote', 'no-such-job').then(
+      () => 'exited 0',
+      (error: unknown) => error,
+    );
+    expect(unknown).toMatchObject({ code: 1, stderr: expect.stringContaining('no waiting job has the id no-such-job') as unknown });
+    expect((await cli('jobs', 'promote', 'someday-1')).stdout).toContain('someday-1');
+    await until(() => ran === 1, 'the service ran the promoted job');
+  });
+
   it('exports the queue depth as a metric and the queue in the health check', async () => {
     const depthLine = async () => (await (await fetch(`${t.baseUrl}/metrics`)).text()).split('\n').find((l) => l.startsWith('job_queue_depth{'));
     const before = Number((await depthLine())?.split(' ')[1]);

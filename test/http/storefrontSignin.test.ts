@@ -43,7 +43,7 @@ describe('storefront authentication of the sales channel', () => {
   it('shows provider app ids but never a provider secret, under the storefront spelling', async () => {
     await setConfig({ social_tokens: { google: { app_id: 'g-app', app_secret: 'g-secret-value' } } });
     const config = await storefront(t, 'GET', '/platform/v1.0/config');
-    expect(config.body.social_tokens).toEqual({ facebook: { app_id: '' }, accountkit: { app_id: '' }, google: { app_id: 'g-app' } });
+    expect(config.body.social_tokens).toEqual({ facebook: { app_id: '' }, accountkit: { app_id: '' }, google: { app_id: 'g-app' }, apple: { app_id: '' } });
     expect(JSON.stringify(config.body)).not.toContain('secret');
     expect(config.body).toMatchObject({ login: { password: true, otp: true }, password_settings: { min_length: 8 } });
   });

@@ -12,6 +12,8 @@ import { registrationRouter } from './registration.js';
 import { sessionRouter } from './session.js';
 import { storefrontAttributesRouter } from './userAttributes.js';
 import { verificationRouter } from './verification.js';
+import { socialLoginRouter } from './socialLogin.js';
+import { deleteAccountRouter } from './deleteAccount.js';
 
 export const APPLICATION_PREFIX = '/service/application/user';
 
@@ -24,7 +26,21 @@ export type { StorefrontDeps };
 export function applicationRouter(deps: StorefrontDeps, credentials: ApplicationCredentials): Router {
   const router = Router();
   router.use(requireApplication(credentials), express.json({ limit: '1mb' }));
-  const areas = [authConfigRouter, registrationRouter, passwordSignInRouter, sessionRouter, otpRouter, passwordResetRouter, verificationRouter];
-  for (const area of [...areas, profileRouter, profileV2Router, storefrontAttributesRouter]) router.use(area(deps));
+  for (const area of [
+    authConfigRouter,
+    registrationRouter,
+    passwordSignInRouter,
+    sessionRouter,
+    otpRouter,
+    passwordResetRouter,
+    verificationRouter,
+    socialLoginRouter,
+    deleteAccountRouter,
+    profileRouter,
+    profileV2Router,
+    storefrontAttributesRouter,
+  ]) {
+    router.use(area(deps));
+  }
   return router;
 }

@@ -17,6 +17,7 @@ export function toAppPlatformSchema(applicationId: string, view: PlatformConfigV
       facebook: { app_id: tokens.facebook.app_id },
       accountkit: { app_id: tokens.account_kit.app_id },
       google: { app_id: tokens.google.app_id },
+      apple: { app_id: tokens.apple?.app_id ?? '' },
     },
     password_settings: {
       min_length: rules.min_length,

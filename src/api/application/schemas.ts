@@ -42,3 +42,42 @@ export const tokenBody = object({ token: required('token') });
 export const newPasswordBody = object({ code: required('code'), password: passwordText });
 export const updatePasswordBody = object({ old_password: passwordText, new_password: passwordText });
 export const userExistsQuery = object({ q: required('q') });
+
+/** Provider tokens: a Google ID token or an Apple identity token runs to a few KB. */
+const providerToken = z.string({ error: 'must be a string' }).max(16_384, 'is too long');
+const socialProfile = object({
+  id: text.optional(),
+  email: text.optional(),
+  first_name: text.optional(),
+  last_name: text.optional(),
+  full_name: text.optional(),
+  image: z.string().max(4096).optional(),
+});
+/**
+ * OAuthRequestSchema. Google's ID token travels in `oauth2.access_token` (the SDK's schema has
+ * no id_token field); an `oauth2.id_token`, when sent, is preferred.
+ */
+export const oauthBody = object({
+  is_signed_in: z.boolean().optional(),
+  oauth2: object({
+    access_token: providerToken.optional(),
+    id_token: providerToken.optional(),
+    refresh_token: providerToken.optional(),
+    expiry: z.union([z.number(), z.string()]).optional(),
+  }),
+  profile: socialProfile.optional(),
+});
+export const appleOauthBody = object({
+  user_identifier: text.optional(),
+  oauth: object({ identity_token: providerToken }),
+  profile: socialProfile.optional(),
+});
+/** DeleteApplicationUserRequestSchema, plus `password` as the other way to confirm. */
+export const deleteUserBody = object({
+  user_id: text.optional(),
+  reason: text.optional(),
+  reason_id: text.optional(),
+  request_id: text.optional(),
+  otp: text.optional(),
+  password: passwordText.optional(),
+});

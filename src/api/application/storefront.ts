@@ -16,6 +16,8 @@ import type { SqliteDatabase } from '../../shared/sqlite.js';
 import { ApplicationCredentials } from './applicationAuth.js';
 import type { StorefrontDeps } from './deps.js';
 import { SigninRateLimits } from './rateLimits.js';
+import { SocialVerifier } from '../../commands/social/providers.js';
+import type { JobQueue } from '../../jobs/jobQueue.js';
 
 export interface Storefront {
   deps: StorefrontDeps;
@@ -35,6 +37,7 @@ export function openStorefront(input: {
   notifier: Notifier;
   signingKey: string;
   cipher: FieldCipher;
+  jobs: JobQueue;
 }): Storefront {
   const { config, db, redis } = input;
   const otps: OtpStore = redis === undefined ? new SqliteOtpStore(db) : new RedisOtpStore(redis);
@@ -55,6 +58,12 @@ export function openStorefront(input: {
       customers: input.readStore.customers,
       platformConfigs: input.readStore.platformConfigs,
       limits: new SigninRateLimits({ perIpPerMinute: config.SIGNIN_RATE_LIMIT_PER_IP, perAccountPerMinute: config.SIGNIN_RATE_LIMIT_PER_ACCOUNT }, redis),
+      social: new SocialVerifier(
+        { googleJwksUrl: config.GOOGLE_JWKS_URL, appleJwksUrl: config.APPLE_JWKS_URL, facebookGraphUrl: config.FACEBOOK_GRAPH_URL },
+        input.sessions.clock,
+      ),
+      cipher: input.cipher,
+      jobs: input.jobs,
       cookieSecure: config.SESSION_COOKIE_SECURE,
       recentSignInMs: config.PROFILE_RECENT_SIGNIN_MINUTES * 60_000,
       attributes: { definitions: input.readStore.attributeDefinitions, values: input.readStore.userAttributes, cipher: input.cipher },

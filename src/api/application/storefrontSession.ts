@@ -7,6 +7,7 @@ import { endSessions, SESSION_COOKIE, startSession, validateSession, type Sessio
 import type { CustomerView } from '../../projections/customers/customerView.js';
 import type { CustomersReadModel } from '../../projections/readStore.js';
 import { DomainError } from '../../shared/errors.js';
+import { cancelAccountDeletion } from '../../commands/customer/deletion.js';
 
 export interface Shopper {
   session: SessionRecord;
@@ -57,6 +58,7 @@ export async function beginSession(
   config: PlatformConfig,
   secure: boolean,
 ): Promise<void> {
+  await settlePendingDeletion(deps, caller, account, config);
   const durationMs = sessionDurationMs(config);
   const { token } = await startSession(deps, caller.context('startStorefrontSession', account.user_id), {
     user_id: account.user_id,
@@ -71,30 +73,56 @@ export async function beginSession(
 }
 
 /**
+ * Signing in while a delete request waits withdraws it, unless the channel's
+ * `delete_account_cancel_on_login` is false; then, as once its day has come, the sign-in is refused.
+ */
+async function settlePendingDeletion(deps: SessionDeps, caller: StorefrontCaller, account: Account, config: PlatformConfig): Promise<void> {
+  const deletion = account.state.deletion;
+  if (deletion === null) return;
+  const due = new Date(deletion.delete_on).getTime() <= deps.clock.now().getTime();
+  if (due || config.delete_account_cancel_on_login === false) {
+    throw new DomainError('forbidden', 'account_deletion_pending', `this account is being deleted (on ${deletion.delete_on}) and cannot be signed in to`);
+  }
+  await cancelAccountDeletion(deps, caller.context('cancelAccountDeletion', account.user_id), account.user_id, 'signed in before the deletion date');
+}
+
+export const shopperOf = (req: { shopper?: Shopper }): Shopper => {
+  if (req.shopper === undefined) throw new Error('route without requireShopper');
+  return req.shopper;
+};
+
+/**
  * A signed-in shopper of this sales channel, or 401. A blocked or archived customer's sessions
  * end here too, should any have outlived the block.
  */
 export function requireShopper(deps: { sessions: SessionDeps; customers: CustomersReadModel }): RequestHandler {
   return async (req, _res, next) => {
-    const token = sessionTokenOf(req);
-    const applicationId = req.storefront?.application_id;
-    if (token === undefined || token === '' || applicationId === undefined) throw notSignedIn();
-    const session = await validateSession(deps.sessions, token);
-    if (session === null || session.application_id !== applicationId) throw notSignedIn();
-    const view = await deps.customers.get(applicationId, session.user_id);
-    if (view === null || !view.active || view.archive) {
-      if (view !== null) {
-        await endSessions(deps.sessions, systemContext(req, view.company_id), {
-          application_id: applicationId,
-          user_id: session.user_id,
-          reason: view.archive ? 'customer archived' : 'customer blocked',
-        });
-      }
-      throw notSignedIn();
-    }
-    req.shopper = { session, view };
+    const shopper = await findShopper(deps, req);
+    if (shopper === null) throw notSignedIn();
+    req.shopper = shopper;
     next();
   };
+}
+
+/** The signed-in shopper of this sales channel, if the request carries a live session cookie. */
+export async function findShopper(deps: { sessions: SessionDeps; customers: CustomersReadModel }, req: Request): Promise<Shopper | null> {
+  const token = sessionTokenOf(req);
+  const applicationId = req.storefront?.application_id;
+  if (token === undefined || token === '' || applicationId === undefined) return null;
+  const session = await validateSession(deps.sessions, token);
+  if (session === null || session.application_id !== applicationId) return null;
+  const view = await deps.customers.get(applicationId, session.user_id);
+  if (view === null || !view.active || view.archive) {
+    if (view !== null) {
+      await endSessions(deps.sessions, systemContext(req, view.company_id), {
+        application_id: applicationId,
+        user_id: session.user_id,
+        reason: view.archive ? 'customer archived' : 'customer blocked',
+      });
+    }
+    return null;
+  }
+  return { session, view };
 }
 
 function systemContext(req: Request, companyId: string) {

@@ -19,7 +19,19 @@ const TITLES: Record<string, string> = {
   UserContactRemoved: 'Email or mobile removed',
   UserContactVerified: 'Email or mobile verified',
   UserPrimaryContactSet: 'Primary email or mobile changed',
+  UserDeletionRequested: 'Account deletion requested',
+  UserDeletionCancelled: 'Account deletion cancelled',
 };
+
+/** When the waiting delete request, if any, archives the customer: the reply's `delete_on`. */
+function pendingDeletionOn(events: StoredEvent[]): string | undefined {
+  let deleteOn: string | undefined;
+  for (const e of events) {
+    if (e.type === 'UserDeletionRequested') deleteOn = (e.data as { delete_on: string }).delete_on;
+    else if (e.type === 'UserDeletionCancelled' || e.type === 'UserArchived') deleteOn = undefined;
+  }
+  return deleteOn;
+}
 
 const timelineQuery = z.object({
   page_no: z.coerce.number().int().min(1).default(1),
@@ -46,9 +58,12 @@ export function customerHistoryRouter(deps: { store: EventStore }): Router {
   router.get('/customers/:user_id/timeline', async (req, res) => {
     const { page_no, page_size } = parseInput(timelineQuery, req.query, 'query');
     const userId = (req.params as { user_id: string }).user_id;
-    const events = (await historyOf(req, userId)).filter((e) => TITLES[e.type] !== undefined).reverse();
+    const history = await historyOf(req, userId);
+    const events = history.filter((e) => TITLES[e.type] !== undefined).reverse();
     const page = events.slice((page_no - 1) * page_size, page_no * page_size);
+    const deleteOn = pendingDeletionOn(history);
     res.json({
+      ...(deleteOn === undefined ? {} : { delete_on: deleteOn }),
       timeline: page.map((e) => {
         const data = e.data as { reason?: string; reason_id?: string };
         return {

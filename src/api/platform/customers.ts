@@ -2,16 +2,11 @@ import { Router } from 'express';
 import type { CommandDeps } from '../../commands/commandRunner.js';
 import { assertDistinct, parsePhone, withOnePrimary } from '../../commands/customer/contact.js';
 import { phoneKey } from '../../commands/customer/decider.js';
-import {
-  archiveCustomer,
-  createCustomer,
-  restoreCustomer,
-  setCustomersActive,
-  updateCustomer,
-} from '../../commands/customer/handlers.js';
+import { createCustomer, restoreCustomer, setCustomersActive, updateCustomer } from '../../commands/customer/handlers.js';
+import { archiveCustomerEverywhere, blockCustomers } from '../../commands/customer/signOut.js';
 import { parseCustomerQuery, plainSearch, type CustomerFilter } from '../../projections/customers/customerFilter.js';
 import type { CustomersReadModel } from '../../projections/readStore.js';
-import { endSessions, type SessionDeps } from '../../commands/session/sessions.js';
+import type { SessionDeps } from '../../commands/session/sessions.js';
 import { notFound } from '../../shared/errors.js';
 import type { IdGenerator } from '../../shared/ids.js';
 import { commandContext, platformActor } from '../context.js';
@@ -57,9 +52,6 @@ export function customersRouter(deps: CustomersRouterDeps): Router {
   const appOf = (params: unknown) => (params as { application_id: string }).application_id;
   const companyOf = (params: unknown) => (params as { company_id: string }).company_id;
   const context = (req: Parameters<typeof platformActor>[0], name: string) => commandContext(req, name, platformActor(req));
-  // A blocked or archived customer is signed out everywhere, at once.
-  const endAllSessions = (req: Parameters<typeof platformActor>[0], userId: string, reason: string) =>
-    endSessions(deps.sessions, context(req, 'endSessionsOfDeactivatedCustomer'), { application_id: appOf(req.params), user_id: userId, reason });
 
   router.get('/customers/list', async (req, res) => {
     const query = parseInput(listQuery, req.query, 'query');
@@ -121,17 +113,14 @@ export function customersRouter(deps: CustomersRouterDeps): Router {
   router.put('/customers/activation', async (req, res) => {
     const body = parseInput(blockBody, req.body, 'body');
     const reason = { reason: body.reason, ...(body.reason_id === undefined ? {} : { reason_id: body.reason_id }) };
-    await setCustomersActive(deps.commands, context(req, body.status ? 'unblockCustomers' : 'blockCustomers'), body.user_id, body.status, reason);
-    if (!body.status) {
-      for (const userId of new Set(body.user_id)) await endAllSessions(req, userId, `customer blocked: ${body.reason}`);
-    }
+    if (body.status) await setCustomersActive(deps.commands, context(req, 'unblockCustomers'), body.user_id, true, reason);
+    else await blockCustomers(deps.sessions, context(req, 'blockCustomers'), body.user_id, reason);
     res.json({ success: true });
   });
 
   router.put('/customers/archive', async (req, res) => {
     const { user_id, ...reason } = parseInput(archiveBody, req.body, 'body');
-    await archiveCustomer(deps.commands, context(req, 'archiveCustomer'), user_id, reason);
-    await endAllSessions(req, user_id, `customer archived${reason.reason === undefined ? '' : `: ${reason.reason}`}`);
+    await archiveCustomerEverywhere(deps.sessions, context(req, 'archiveCustomer'), user_id, reason);
     res.json({ success: true });
   });
 

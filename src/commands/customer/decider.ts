@@ -3,6 +3,7 @@ import type { IdentifierKind } from '../../events/identifierEvents.js';
 import { conflict, notFound } from '../../shared/errors.js';
 import { applyContactEvent, decideContactChange, type ContactCommand } from './contactChanges.js';
 import { decideCredentials, evolveCredentials, type CredentialCommand } from './credentials.js';
+import { decideLifecycle, evolveLifecycle, socialKey, type LifecycleCommand, type PendingDeletion, type SocialLink } from './accountLifecycle.js';
 
 type Created = Extract<CustomerEvent, { type: 'UserCreated' }>['data'];
 type Changes = Extract<CustomerEvent, { type: 'UserUpdated' }>['data'];
@@ -19,6 +20,9 @@ export type CustomerState =
       archived: boolean;
       /** PHC strings, newest first: the current password and enough history for reuse checks. */
       password_hashes: string[];
+      social_links: SocialLink[];
+      /** Set from a shopper's delete request until the account is archived or the request cancelled. */
+      deletion: PendingDeletion | null;
     };
 
 export type CustomerCommand =
@@ -29,14 +33,17 @@ export type CustomerCommand =
   | { type: 'ArchiveCustomer'; data: Partial<Reason> }
   | { type: 'RestoreCustomer'; data: Reason }
   | { type: 'RegisterCustomer'; data: Created; password_hash: string }
+  /** A first sign-in with a provider: the customer and the provider link in one append, so both claims are made together. */
+  | { type: 'CreateSocialCustomer'; data: Created; link: Extract<CustomerEvent, { type: 'UserSocialAccountLinked' }>['data'] }
   | CredentialCommand
-  | ContactCommand;
+  | ContactCommand
+  | LifecycleCommand;
 
 export const initialCustomerState = (): CustomerState => ({ status: 'absent' });
 
 export function evolveCustomer(state: CustomerState, event: CustomerEvent): CustomerState {
   if (event.type === 'UserCreated') {
-    return { status: 'present', profile: event.data, blocked: false, archived: false, password_hashes: [] };
+    return { status: 'present', profile: event.data, blocked: false, archived: false, password_hashes: [], social_links: [], deletion: null };
   }
   if (state.status === 'absent') return state;
   switch (event.type) {
@@ -47,9 +54,14 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
     case 'UserUnblocked':
       return { ...state, blocked: false };
     case 'UserArchived':
-      return { ...state, archived: true };
+      // Archiving ends any deletion in waiting: it has happened, or a merchant did it first.
+      return { ...state, archived: true, deletion: null };
     case 'UserRestored':
       return { ...state, archived: false };
+    case 'UserSocialAccountLinked':
+    case 'UserDeletionRequested':
+    case 'UserDeletionCancelled':
+      return evolveLifecycle(state, event);
     case 'UserPasswordSet':
     case 'UserLoginFailed':
     case 'UserLockedOut':
@@ -75,10 +87,11 @@ export function applyChanges(profile: CustomerProfile, changes: Changes): Custom
 }
 
 export function decideCustomer(command: CustomerCommand, state: CustomerState): CustomerEvent[] {
-  if (command.type === 'CreateCustomer' || command.type === 'RegisterCustomer') {
+  if (command.type === 'CreateCustomer' || command.type === 'RegisterCustomer' || command.type === 'CreateSocialCustomer') {
     if (state.status === 'present') throw conflict('user_exists', `user ${command.data.user_id} already exists`);
     const created: CustomerEvent = { type: 'UserCreated', data: command.data };
     if (command.type === 'CreateCustomer') return [created];
+    if (command.type === 'CreateSocialCustomer') return [created, { type: 'UserSocialAccountLinked', data: command.link }];
     return [created, { type: 'UserPasswordSet', data: { password_hash: command.password_hash, reason: 'registration' } }];
   }
   if (state.status === 'absent') throw notFound('user');
@@ -105,6 +118,10 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState): 
     case 'RemoveContact':
     case 'SetPrimaryContact':
       return decideContactChange(command, state);
+    case 'LinkSocialAccount':
+    case 'RequestDeletion':
+    case 'CancelDeletion':
+      return decideLifecycle(command, state);
     default: {
       const unknownCommand: never = command;
       return unknownCommand;
@@ -138,5 +155,6 @@ export function identifiersOf(state: CustomerState): Identifier[] {
     ...profile.emails.map((e) => ({ kind: 'email' as const, value: emailKey(e) })),
     ...profile.phone_numbers.map((p) => ({ kind: 'phone' as const, value: phoneKey(p) })),
     { kind: 'username' as const, value: profile.username.toLowerCase() },
+    ...state.social_links.map((link) => ({ kind: 'social' as const, value: socialKey(link) })),
   ];
 }

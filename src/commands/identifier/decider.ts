@@ -19,7 +19,7 @@ export function evolveIdentifier(state: IdentifierState, event: IdentifierEvent,
   }
 }
 
-const fieldOf: Record<IdentifierKind, string> = { email: 'email', phone: 'phone_number', username: 'username' };
+const fieldOf: Record<IdentifierKind, string> = { email: 'email', phone: 'phone_number', username: 'username', social: 'social account' };
 
 /**
  * `staleHolder` is the handler's finding that the holder no longer uses the identifier (its

@@ -48,12 +48,15 @@ export const platformConfigSchema = z
     required_fields: z.object({ email: requiredField, mobile: requiredField }),
     register_required_fields: z.object({ email: requiredField, mobile: requiredField }),
     flash_card: z.object({ text: shortText, text_color: shortText, background_color: shortText }),
-    social_tokens: z.object({ facebook: provider, account_kit: provider, google: provider }),
+    /** `apple` is ours, not Fynd's: its app_id is the iOS bundle id Apple identity tokens are issued for. */
+    social_tokens: z.object({ facebook: provider, account_kit: provider, google: provider, apple: provider.optional() }),
     delete_account_day: z.number().int().min(0, 'must be 0 or more days').max(365),
     delete_account_reasons: z
       .array(z.object({ reason_text: shortText, reason_id: z.string().min(1).max(64), show_text_area: z.boolean() }))
       .max(50),
     delete_account_consent: z.object({ consent_text: shortText }),
+    /** Ours, not Fynd's: whether signing in while a delete request waits cancels it (true) or is refused (false). Absent: true. */
+    delete_account_cancel_on_login: z.boolean().optional(),
     session_config: z.object({
       duration: z.number().int('must be a whole number').positive('must be a positive integer'),
       type: z.enum(Object.keys(SESSION_UNITS) as [keyof typeof SESSION_UNITS], {

@@ -31,7 +31,8 @@ export function mergeDeep(base: Record<string, unknown>, patch: Record<string, u
 }
 
 export function decidePlatformConfig(command: PlatformConfigCommand, state: PlatformConfigState): PlatformConfigEvent[] {
-  const known = new Set(Object.keys(state.config));
+  // A config written before a field existed still takes it: the defaults name every field there is now.
+  const known = new Set([...Object.keys(defaultPlatformConfig()), ...Object.keys(state.config)]);
   // Read-only and unknown keys (the SDK echoes _id, created_at, __v…) are ignored, not refused.
   const patch = Object.fromEntries(Object.entries(command.patch).filter(([key]) => known.has(key)));
   const merged = mergeDeep(state.config as unknown as Record<string, unknown>, patch);

@@ -26,6 +26,7 @@ export function defaultPlatformConfig(): PlatformConfig {
       facebook: { app_id: '', app_secret: '' },
       account_kit: { app_id: '', app_secret: '' },
       google: { app_id: '', app_secret: '' },
+      apple: { app_id: '', app_secret: '' },
     },
     delete_account_day: 7,
     delete_account_reasons: [
@@ -34,6 +35,7 @@ export function defaultPlatformConfig(): PlatformConfig {
       { reason_text: 'Other', reason_id: '3', show_text_area: true },
     ],
     delete_account_consent: { consent_text: 'I understand that my account and its data will be deleted.' },
+    delete_account_cancel_on_login: true,
     session_config: { duration: 30, type: 'days', is_rolling: false },
     password_settings: {
       min_length: 8,

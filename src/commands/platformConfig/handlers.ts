@@ -11,7 +11,7 @@ import {
 
 /** What a reply shows instead of a provider secret once it is set. */
 export const SECRET_MASK = '********';
-const PROVIDERS = ['facebook', 'account_kit', 'google'] as const;
+const PROVIDERS = ['facebook', 'account_kit', 'google', 'apple'] as const;
 
 /**
  * Secrets arrive in clear and are stored encrypted. A client that sends back the mask it was
@@ -25,7 +25,7 @@ function sealSecrets(patch: Record<string, unknown>, current: PlatformConfig, ci
     const entry = sealed[provider];
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) continue;
     const { app_secret: secret, ...rest } = entry as Record<string, unknown>;
-    const stored = current.social_tokens[provider].app_secret;
+    const stored = current.social_tokens[provider]?.app_secret ?? '';
     if (typeof secret !== 'string' || secret === SECRET_MASK) {
       sealed[provider] = { ...rest, app_secret: stored };
     } else if (secret === '') {
@@ -72,6 +72,7 @@ export function maskSecrets(config: PlatformConfig): PlatformConfig {
       facebook: { ...tokens.facebook, app_secret: mask(tokens.facebook.app_secret) },
       account_kit: { ...tokens.account_kit, app_secret: mask(tokens.account_kit.app_secret) },
       google: { ...tokens.google, app_secret: mask(tokens.google.app_secret) },
+      ...(tokens.apple === undefined ? {} : { apple: { ...tokens.apple, app_secret: mask(tokens.apple.app_secret) } }),
     },
   };
 }
