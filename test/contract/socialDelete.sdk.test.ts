@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/shared/clock.js';
 import { FakeSocialProviders, socialConfig } from '../support/socialProviders.js';
 import { registerShopper, startStorefrontService, type CapturingNotifier } from '../support/storefront.js';
+import { sdkStatus } from '../support/platformSdk.js';
 import { APP, APP_TOKEN, call, type TestService } from '../support/testService.js';
 
 const { ApplicationClient, ApplicationConfig } = fdk;
@@ -31,16 +32,6 @@ async function withCookie<T>(call: (options: { responseHeaders: boolean }) => Pr
   const [body, headers] = (await call({ responseHeaders: true })) as unknown as [T, Record<string, string[] | undefined>];
   const session = (headers['set-cookie'] ?? []).map((c) => /^f\.session=([^;]+)/.exec(c)?.[1]).find((v) => v !== undefined);
   return { body, session };
-}
-
-async function failure(promise: Promise<unknown>): Promise<{ code: unknown; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as Error & { code?: unknown };
-    return { code: e.code, message: e.message };
-  }
-  throw new Error('expected the SDK call to fail');
 }
 
 beforeAll(async () => {
@@ -102,7 +93,7 @@ describe('social sign-in and delete account through the Fynd SDK 1.4.13 Applicat
   });
 
   it('a refused token surfaces as FDKServerResponseError with the reason', async () => {
-    const refused = await failure(
+    const refused = await sdkStatus(
       storefrontClient().user.loginWithGoogle({ body: { oauth2: { access_token: await providers.googleIdToken('x', {}, { expiresInSeconds: -60 }) } } }),
     );
     expect(refused.code).toBe(401);
@@ -118,7 +109,7 @@ describe('social sign-in and delete account through the Fynd SDK 1.4.13 Applicat
       body: { user_id: shopper.user_id, reason: 'I have another account', reason_id: '1', request_id: sent.request_id ?? '', otp: t.notifier.otp(`+91${shopper.mobile}`) },
     });
     expect(deleted.success).toBe(true);
-    expect((await failure(client.user.getLoggedInUser())).code).toBe(401);
+    expect((await sdkStatus(client.user.getLoggedInUser())).code).toBe(401);
 
     const other = await registerShopper(t, 'sdkdel2');
     // The SDK's body type has no password; the SDK sends the body as given.

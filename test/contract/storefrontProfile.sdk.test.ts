@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/shared/clock.js';
 import { checkShape, CONTRACT_SCHEMAS, contractFile } from '../support/contractShapes.js';
 import { newIdentity, registerShopper, startStorefrontService, type CapturingNotifier, type Shopper } from '../support/storefront.js';
+import { sdkStatus } from '../support/platformSdk.js';
 import { APP, APP_TOKEN, call, type TestService } from '../support/testService.js';
 
 const clock = new ManualClock(new Date('2026-11-27T10:00:00.000Z'));
@@ -33,16 +34,6 @@ function clientV3(s: Shopper) {
   return client;
 }
 
-async function failure(promise: Promise<unknown>): Promise<{ code: unknown; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as Error & { code?: unknown };
-    return { code: e.code, message: e.message };
-  }
-  throw new Error('expected the SDK call to fail');
-}
-
 const expectContract = (schema: string, body: unknown) => expect(checkShape(schema, body), JSON.stringify(body)).toEqual([]);
 const code = (to: string, template: string) => t.notifier.last(template, to).data.code ?? '';
 
@@ -56,7 +47,7 @@ describe('storefront profile through the Fynd SDK 1.4.13 ApplicationClient (stri
     const s = await registerShopper(t, 'sdkprofile');
     const reply = await clientV1(s).user.updateProfile({ platform: 'Fynd', body: { first_name: 'Meera', last_name: 'Iyer', gender: 'female', dob: '1988-12-01' } });
     expect(reply.user).toMatchObject({ first_name: 'Meera', last_name: 'Iyer', gender: 'female', dob: '1988-12-01' });
-    const refused = await failure(clientV1(s).user.updateProfile({ platform: 'Fynd', body: { dob: 'yesterday' } }));
+    const refused = await sdkStatus(clientV1(s).user.updateProfile({ platform: 'Fynd', body: { dob: 'yesterday' } }));
     expect(refused.code).toBe(400);
     expect(refused.message).toContain('body.dob');
   });
@@ -70,7 +61,7 @@ describe('storefront profile through the Fynd SDK 1.4.13 ApplicationClient (stri
     expect(added.user?.emails).toContainEqual({ email, active: true, primary: false, verified: false });
     clock.advance(31_000);
     expect(await user.sendVerificationLinkToEmail({ platform: 'Fynd', body: { email } })).toEqual({ verify_email_link: true });
-    expect((await failure(user.setEmailAsPrimary({ body: { email } }))).code).toBe(400);
+    expect((await sdkStatus(user.setEmailAsPrimary({ body: { email } }))).code).toBe(400);
     await user.verifyEmail({ body: { code: code(email, 'email_verification_link') } });
     const primary = await user.setEmailAsPrimary({ body: { email } });
     expect(primary.user?.emails?.find((e) => e.primary)?.email).toBe(email);
@@ -91,7 +82,7 @@ describe('storefront profile through the Fynd SDK 1.4.13 ApplicationClient (stri
     expect(await user.sendVerificationLinkToMobile({ platform: 'Fynd', body: { phone: other, country_code: '91' } })).toEqual({ verify_mobile_link: false });
     const deleted = await user.deleteMobileNumber({ platform: 'Fynd', active: true, primary: false, verified: true, countryCode: '91', phone: s.mobile });
     expect(deleted.user?.phone_numbers?.map((p) => p.phone)).toEqual([other]);
-    const last = await failure(user.deleteMobileNumber({ platform: 'Fynd', active: true, primary: true, verified: true, countryCode: '91', phone: other }));
+    const last = await sdkStatus(user.deleteMobileNumber({ platform: 'Fynd', active: true, primary: true, verified: true, countryCode: '91', phone: other }));
     expect(last.code).toBe(400);
     expect(last.message).toContain('query.phone');
   });
@@ -147,14 +138,14 @@ describe('changing the primary email or mobile by OTP through the Fynd SDK 3.4.2
     const s = await registerShopper(t, 'v3email');
     const user = clientV3(s).user;
     const sent = (await user.sendOTPOnPrimary({ entity: 'email', body: {} })) as Record<string, unknown>;
-    const wrong = await failure(user.verifyOTPonPrimary({ entity: 'email', body: { request_id: sent.request_id, otp: '000000' } }));
+    const wrong = await sdkStatus(user.verifyOTPonPrimary({ entity: 'email', body: { request_id: sent.request_id, otp: '000000' } }));
     expect(wrong.code).toBe(400);
     clock.advance(31_000);
     const again = (await user.sendOTPOnPrimary({ entity: 'email', body: {} })) as Record<string, unknown>;
     const proof = (await user.verifyOTPonPrimary({ entity: 'email', body: { request_id: again.request_id, otp: t.notifier.otp(s.email, 'otp_primary_check') } })) as Record<string, unknown>;
 
     const someoneElse = await registerShopper(t, 'v3other');
-    const taken = await failure(user.sendOTPForUpdate({ entity: 'email', body: { request_id: proof.request_id, email: someoneElse.email } }));
+    const taken = await sdkStatus(user.sendOTPForUpdate({ entity: 'email', body: { request_id: proof.request_id, email: someoneElse.email } }));
     expect(taken.code).toBe(409);
 
     const email = `v3.new.${s.user_id}@example.com`;

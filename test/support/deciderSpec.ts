@@ -1,3 +1,5 @@
+import { decideCustomer, evolveCustomer, initialCustomerState, type CustomerCommand } from '../../src/commands/customer/decider.js';
+import type { CustomerEvent } from '../../src/events/customerEvents.js';
 import { expect } from 'vitest';
 import { DomainError, type ErrorKind } from '../../src/shared/errors.js';
 
@@ -23,3 +25,10 @@ export function deciderSpec<S, C, E>(decider: { decide: (c: C, s: S) => E[]; evo
     },
   });
 }
+
+/** The customer aggregate's spec, shared by the decider tests of its several concerns. */
+export const customerSpec = deciderSpec<ReturnType<typeof initialCustomerState>, CustomerCommand, CustomerEvent>({
+  decide: decideCustomer,
+  evolve: evolveCustomer,
+  initial: initialCustomerState,
+});

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { decideCustomer, evolveCustomer, identifiersOf, initialCustomerState, type CustomerCommand, type CustomerState } from '../../src/commands/customer/decider.js';
+import { evolveCustomer, identifiersOf, initialCustomerState, type CustomerCommand } from '../../src/commands/customer/decider.js';
 import type { ContactData, CustomerEvent } from '../../src/events/customerEvents.js';
-import { deciderSpec } from '../support/deciderSpec.js';
+import { customerSpec } from '../support/deciderSpec.js';
 
-const spec = deciderSpec<CustomerState, CustomerCommand, CustomerEvent>({ decide: decideCustomer, evolve: evolveCustomer, initial: initialCustomerState });
+const spec = customerSpec;
 
 const mobile: ContactData = { kind: 'phone', phone: '9876543210', country_code: 91 };
 const home: ContactData = { kind: 'email', email: 'home@example.com' };

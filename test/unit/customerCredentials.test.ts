@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { currentPasswordHash, recentPasswordHashes } from '../../src/commands/customer/credentials.js';
-import {
-  decideCustomer,
-  evolveCustomer,
-  initialCustomerState,
-  type CustomerCommand,
-  type CustomerProfile,
-} from '../../src/commands/customer/decider.js';
+import { evolveCustomer, initialCustomerState, type CustomerCommand, type CustomerProfile } from '../../src/commands/customer/decider.js';
 import type { CustomerEvent } from '../../src/events/customerEvents.js';
-import { deciderSpec } from '../support/deciderSpec.js';
+import { customerSpec } from '../support/deciderSpec.js';
 
-const spec = deciderSpec<ReturnType<typeof initialCustomerState>, CustomerCommand, CustomerEvent>({
-  decide: decideCustomer,
-  evolve: evolveCustomer,
-  initial: initialCustomerState,
-});
+const spec = customerSpec;
 
 const profile: CustomerProfile = {
   user_id: 'u1',

@@ -1,20 +1,9 @@
 import { describe, it, expect } from 'vitest';
-import {
-  decideCustomer,
-  evolveCustomer,
-  identifiersOf,
-  initialCustomerState,
-  type CustomerCommand,
-  type CustomerProfile,
-} from '../../src/commands/customer/decider.js';
+import { evolveCustomer, identifiersOf, initialCustomerState, type CustomerProfile } from '../../src/commands/customer/decider.js';
 import type { CustomerEvent } from '../../src/events/customerEvents.js';
-import { deciderSpec } from '../support/deciderSpec.js';
+import { customerSpec } from '../support/deciderSpec.js';
 
-const spec = deciderSpec<ReturnType<typeof initialCustomerState>, CustomerCommand, CustomerEvent>({
-  decide: decideCustomer,
-  evolve: evolveCustomer,
-  initial: initialCustomerState,
-});
+const spec = customerSpec;
 
 const profile: CustomerProfile = {
   user_id: 'u1',
