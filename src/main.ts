@@ -10,6 +10,11 @@ import type { CommandContext, CommandDeps, Consistency } from './commands/comman
 import { ConfigError, WEBHOOK_SECRET_REQUIRED, loadConfig, type Config } from './config.js';
 import type { EventStore } from './events/eventStore.js';
 import { SqliteEventStore } from './events/sqliteEventStore.js';
+import type { StoredEvent } from './events/envelope.js';
+import { DataKeys, type DataKeyStore } from './events/dataKeys.js';
+import { SqliteDataKeyStore } from './events/sqliteDataKeyStore.js';
+import { EncryptingEventStore, subjectsOf } from './events/encryptingEventStore.js';
+import type { RemoteAdapters } from './adapters.js';
 import type { ReadStore } from './projections/readStore.js';
 import { ProjectionRunner } from './projections/runner.js';
 import { SqliteReadStore } from './projections/sqlite/sqliteReadStore.js';
@@ -43,7 +48,8 @@ export interface ServiceOptions {
 export interface Service {
   app: ReturnType<typeof createApp>;
   config: Config;
-  eventStore: EventStore;
+  /** Seals personal data on append and opens it on read; `eventStore.keys` erases a person. */
+  eventStore: EncryptingEventStore;
   readStore: ReadStore;
   commands: CommandDeps;
   sessionDeps: SessionDeps;
@@ -71,8 +77,8 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const remote = await import('./adapters.js').then((m) => m.openRemoteAdapters(config, logger));
   const readStore: ReadStore = remote.readStore ?? new SqliteReadStore(db);
   const inline = remote.eventStore === undefined && readStore instanceof SqliteReadStore;
-  const eventStore: EventStore =
-    remote.eventStore ?? new SqliteEventStore(db, inline && readStore instanceof SqliteReadStore ? readStore.inlineProjector : undefined);
+  const cipher = new FieldCipher(config.DATA_ENCRYPTION_KEY ?? loadOrCreateEncryptionKey(db));
+  const eventStore = openEncryptedLog(config, db, cipher, remote, inline && readStore instanceof SqliteReadStore ? readStore : undefined);
 
   // A shared read store is fed by the lease holder alone; the other instances' runners follow its checkpoints.
   const lease = remote.lease;
@@ -99,7 +105,6 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const commands: CommandDeps = { store: eventStore, clock, consistency, observer: metrics };
   await bootstrap(config, commands);
 
-  const cipher = new FieldCipher(config.DATA_ENCRYPTION_KEY ?? loadOrCreateEncryptionKey(db));
   const sessionStore = remote.redis === undefined ? new SqliteSessionStore(db) : new RedisSessionStore(remote.redis);
   const sessionDeps: SessionDeps = { ...commands, sessions: sessionStore, ids };
   const now = () => clock.now();
@@ -168,6 +173,35 @@ export async function createService(config: Config, options: ServiceOptions = {}
       db.close();
     },
   };
+}
+
+/**
+ * The event log behind the codec that encrypts personal data per person. The keys live apart
+ * from the log: in MongoDB when it is configured, else in the embedded file, where a new key is
+ * written in the same transaction as the first event sealed with it.
+ */
+function openEncryptedLog(
+  config: Config,
+  db: SqliteDatabase,
+  cipher: FieldCipher,
+  remote: RemoteAdapters,
+  inlineReadStore: SqliteReadStore | undefined,
+): EncryptingEventStore {
+  const embeddedLog = remote.eventStore === undefined;
+  const keyStore: DataKeyStore = remote.dataKeys ?? new SqliteDataKeyStore(db, embeddedLog);
+  const sqliteKeys = keyStore instanceof SqliteDataKeyStore ? keyStore : undefined;
+  const keys = new DataKeys(keyStore, cipher, {
+    cacheSize: config.DATA_KEY_CACHE_SIZE,
+    cacheTtlMs: config.DATA_KEY_CACHE_TTL_MS,
+  });
+  let encrypted: EncryptingEventStore | undefined;
+  const inlineStep = (events: StoredEvent[]): void => {
+    if (sqliteKeys !== undefined) sqliteKeys.persistPendingSync(subjectsOf(events));
+    if (inlineReadStore !== undefined && encrypted !== undefined) inlineReadStore.inlineProjector(encrypted.openSync(events));
+  };
+  const inner: EventStore = remote.eventStore ?? new SqliteEventStore(db, inlineStep);
+  encrypted = new EncryptingEventStore(inner, keys, embeddedLog && sqliteKeys !== undefined ? { onCommitted: (s) => sqliteKeys.committed(s) } : {});
+  return encrypted;
 }
 
 const systemContext = (name: string, company_id: string): CommandContext => ({

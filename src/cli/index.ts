@@ -87,7 +87,7 @@ projections
   .description('rebuild a read model (or all) from position zero and swap it in')
   .action(async (name: string | undefined) => {
     await withService(async (s) => {
-      if (!(s.eventStore instanceof SqliteEventStore) || s.config.MONGODB_URL !== undefined) {
+      if (!(s.eventStore.inner instanceof SqliteEventStore) || s.config.MONGODB_URL !== undefined) {
         throw new Error('rebuild in place is implemented for the embedded store; see README for MongoDB');
       }
       const store = s.eventStore;

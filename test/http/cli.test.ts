@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SqliteEventStore } from '../../src/events/sqliteEventStore.js';
 import { rebuildSqliteProjection } from '../../src/projections/sqlite/rebuild.js';
 import { COMPANY, call, startTestService, type TestService } from '../support/testService.js';
 
@@ -77,7 +76,7 @@ describe('operator CLI', () => {
     // Damage the live read model: the rebuild must repair it from the log alone.
     t.service.db.prepare("UPDATE customers SET first_name = 'damaged', doc = '{}' WHERE user_id = (SELECT MIN(user_id) FROM customers)").run();
     t.service.db.prepare('DELETE FROM customers_identifiers WHERE user_id = (SELECT MAX(user_id) FROM customers)').run();
-    const store = t.service.eventStore as SqliteEventStore;
+    const store = t.service.eventStore;
     const { events } = rebuildSqliteProjection(t.service.db, store, 'customers');
     expect(events).toBeGreaterThan(50);
     expect(snapshot()).toEqual(before);
