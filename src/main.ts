@@ -28,7 +28,9 @@ import { SqliteSessionStore } from './commands/session/sqliteSessionStore.js';
 import { RedisSessionStore } from './commands/session/redisSessionStore.js';
 import type { Notifier } from './commands/notifications/notifier.js';
 import { OutboxNotifier } from './commands/notifications/outboxNotifier.js';
-import { openStorefront } from './api/application/storefront.js';
+import { openStorefront, type Storefront } from './api/application/storefront.js';
+import type { ErasureDeps, ForgetRecipients } from './commands/customer/erase.js';
+import { attemptKey } from './commands/lockout/attemptCounter.js';
 import { WebhookNotifier, registerWebhookDelivery } from './commands/notifications/webhookNotifier.js';
 import type { JobQueue } from './jobs/jobQueue.js';
 import { openJobQueue, type JobQueueTuning } from './jobs/openJobQueue.js';
@@ -53,6 +55,7 @@ export interface Service {
   readStore: ReadStore;
   commands: CommandDeps;
   sessionDeps: SessionDeps;
+  erasure: ErasureDeps;
   cipher: FieldCipher;
   notifier: Notifier;
   jobs: JobQueue;
@@ -121,6 +124,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const signingKey = config.TOKEN_SIGNING_KEY ?? loadOrCreateSigningKey(db);
   const tokens = new PlatformTokens(signingKey, config.TOKEN_TTL_SECONDS, readStore.access, clock);
   const storefront = openStorefront({ config, db, redis: remote.redis, sessions: sessionDeps, readStore, notifier, signingKey });
+  const erasure = erasureDeps(sessionDeps, readStore, eventStore, storefront, notifier);
   const health: HealthCheck = async () => {
     const checks: Record<string, { ok: boolean; detail?: string }> = {};
     try {
@@ -151,6 +155,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     logger,
     health,
     defaultCountryCode: config.DEFAULT_COUNTRY_CODE,
+    erasure,
   });
 
   return {
@@ -160,6 +165,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     readStore,
     commands,
     sessionDeps,
+    erasure,
     cipher,
     notifier,
     jobs,
@@ -202,6 +208,23 @@ function openEncryptedLog(
   const inner: EventStore = remote.eventStore ?? new SqliteEventStore(db, inlineStep);
   encrypted = new EncryptingEventStore(inner, keys, embeddedLog && sqliteKeys !== undefined ? { onCommitted: (s) => sqliteKeys.committed(s) } : {});
   return encrypted;
+}
+
+/** Everything an erasure reaches outside the log: sessions, attribute values, keys, OTPs, attempt counters, the outbox. */
+function erasureDeps(
+  sessions: SessionDeps,
+  readStore: ReadStore,
+  eventStore: EncryptingEventStore,
+  storefront: Storefront,
+  notifier: Notifier,
+): ErasureDeps {
+  const { otps, attempts } = storefront.deps.signin;
+  const forget: ForgetRecipients[] = [
+    (applicationId, _userId, recipients) => otps.forget(applicationId, recipients),
+    (applicationId, userId) => attempts.reset(attemptKey(applicationId, userId)),
+  ];
+  if (notifier instanceof OutboxNotifier) forget.push((applicationId, _userId, recipients) => notifier.forget(applicationId, recipients));
+  return { sessions, userAttributes: readStore.userAttributes, keys: eventStore.keys, forget };
 }
 
 const systemContext = (name: string, company_id: string): CommandContext => ({

@@ -13,6 +13,8 @@ import { attributeRouters } from './platform/attributeRouters.js';
 import { errorHandler, notFoundRoute } from './errors.js';
 import { requestLogging, type Metrics } from './observability.js';
 import { customersRouter } from './platform/customers.js';
+import { customerPrivacyRouter } from './platform/customerPrivacy.js';
+import type { ErasureDeps } from '../commands/customer/erase.js';
 import { requirePlatformAccess, type PlatformTokens } from './platformAuth.js';
 import { APPLICATION_PREFIX, applicationRouter } from './application/index.js';
 import type { Storefront } from './application/storefront.js';
@@ -32,6 +34,8 @@ export interface AppDeps {
   logger: Logger;
   health: HealthCheck;
   defaultCountryCode: number;
+  /** Right to be forgotten: what an erasure touches besides the log. */
+  erasure: ErasureDeps;
   /** The storefront (Application) API; absent, only the platform API is served. */
   storefront?: Storefront;
 }
@@ -77,6 +81,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(PLATFORM_PREFIX, customerHistoryRouter({ store: deps.commands.store }));
   app.use(PLATFORM_PREFIX, platformConfigRouter({ commands: deps.commands, platformConfigs: deps.readStore.platformConfigs, cipher: deps.cipher }));
   app.use(PLATFORM_PREFIX, ...attributeRouters(deps));
+  app.use(PLATFORM_PREFIX, customerPrivacyRouter({ erasure: deps.erasure, readStore: deps.readStore, cipher: deps.cipher }));
   app.use(
     PLATFORM_PREFIX,
     customersRouter({

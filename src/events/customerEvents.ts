@@ -74,6 +74,11 @@ export const customerEventSchemas = {
     z.object({ kind: z.literal('email'), email: z.string() }),
     z.object({ kind: z.literal('phone'), phone: z.string(), country_code: z.number().int() }),
   ]),
+  /**
+   * The person was erased (right to be forgotten): their data key is destroyed, so the personal
+   * fields of every earlier event read as the erased marker. Carries no personal data itself.
+   */
+  UserErased: z.object(reasonFields),
 } as const;
 
 type Schemas = typeof customerEventSchemas;

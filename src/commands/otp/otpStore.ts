@@ -3,7 +3,8 @@
  * number (sign-in, registration); `forgot`: the forgotten-password OTP; the `*_link` purposes
  * are codes mailed inside a link (password reset, contact verification, one-click sign-in).
  */
-export type OtpPurpose = 'contact' | 'forgot' | 'reset_link' | 'verify_link' | 'login_link';
+export const otpPurposes = ['contact', 'forgot', 'reset_link', 'verify_link', 'login_link'] as const;
+export type OtpPurpose = (typeof otpPurposes)[number];
 
 /** A code as the store keeps it: only its HMAC, never the code. */
 export interface OtpRecord {
@@ -56,5 +57,7 @@ export interface OtpStore {
   attempt(applicationId: string, requestId: string, codeHash: string, now: number, options: AttemptOptions): Promise<AttemptResult>;
   /** The stored record (its hash included), for tests and operators; null once gone. */
   get(requestId: string): Promise<OtpRecord | null>;
+  /** Drops every code, live pointer and send window of these recipients (an erased person's addresses). */
+  forget(applicationId: string, recipients: string[]): Promise<void>;
   close(): Promise<void>;
 }
