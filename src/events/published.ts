@@ -11,6 +11,8 @@ export const PUBLISHED_EVENT_TYPES: ReadonlySet<string> = new Set([
   'UserUnblocked',
   'UserArchived',
   'UserRestored',
+  /** Consumers holding copies of a person's data drop them on this. */
+  'UserErased',
   'SessionStarted',
   'SessionEnded',
   'PlatformConfigUpdated',

@@ -15,6 +15,7 @@ const TITLES: Record<string, string> = {
   UserUnblocked: 'Customer unblocked',
   UserArchived: 'Customer archived',
   UserRestored: 'Customer restored',
+  UserErased: 'Customer erased',
 };
 
 const timelineQuery = z.object({
