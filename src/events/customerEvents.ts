@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ERASED } from './erased.js';
 
 export const emailEntry = z.object({
   email: z.string(),
@@ -55,9 +56,9 @@ export const customerEventSchemas = {
   UserUnblocked: z.object(reasonFields),
   UserArchived: z.object({ reason: z.string().optional(), reason_id: z.string().optional() }),
   UserRestored: z.object(reasonFields),
-  /** The PHC string (algorithm, parameters, salt, hash), never the password. */
+  /** The PHC string (algorithm, parameters, salt, hash), never the password; the marker once the person is erased. */
   UserPasswordSet: z.object({
-    password_hash: z.string().startsWith('$'),
+    password_hash: z.union([z.string().startsWith('$'), z.literal(ERASED)]),
     reason: z.enum(passwordReasons),
   }),
   /** One per failed sign-in, numbered by the attempt counter so concurrent failures all show. */

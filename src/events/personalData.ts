@@ -11,7 +11,7 @@ import { USER_STREAM_PREFIX } from './customerEvents.js';
  */
 export const PERSONAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
   UserCreated: ['username', 'first_name', 'last_name', 'gender', 'dob', 'meta', 'emails[].email', 'phone_numbers[].phone'],
-  UserUpdated: ['first_name', 'last_name', 'gender', 'dob', 'meta', 'emails[].email', 'phone_numbers[].phone'],
+  UserUpdated: ['first_name', 'last_name', 'gender', 'meta', 'emails[].email', 'phone_numbers[].phone'],
   /** A hash, but of something only this person knows: nothing of it should outlive them. */
   UserPasswordSet: ['password_hash'],
   UserLoginFailed: ['ip'],
@@ -23,6 +23,11 @@ export const PERSONAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
 
 /** Fields whose names look personal but are not, with the reason; the guard test reads this. */
 export const NOT_PERSONAL: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  /** `*`: the whole type. */
+  PlatformConfigUpdated: { '*': "a sales channel's sign-in settings and provider secrets (encrypted), no person's data" },
+  PlatformClientRegistered: { name: 'the name of a back-office API client' },
+  ApplicationRegistered: { name: 'the name of a sales channel', token_hash: "a hash of the sales channel's own token" },
+  ApplicationTokenRotated: { token_hash: "a hash of the sales channel's own token" },
   AttributeDefinitionCreated: { name: "the attribute's display name, chosen by the merchant" },
   AttributeDefinitionUpdated: { name: "the attribute's display name, chosen by the merchant" },
   SessionStarted: { domain: 'the storefront domain the session was opened on' },

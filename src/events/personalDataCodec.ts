@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { ERASED } from './erased.js';
 import { mapPersonal, personalPathsOf } from './personalData.js';
 
 /**
@@ -10,8 +11,7 @@ const PREFIX = 'pii1:';
 const KINDS = { s: '', n: 0, b: false, a: [], o: {} } as const;
 type Kind = keyof typeof KINDS;
 
-/** What a string field reads as once its person's key is destroyed. */
-export const ERASED = '[erased]';
+export { ERASED };
 
 /** The data key of a person, or the fact that it was destroyed. */
 export type SubjectKey = Buffer | 'erased';
