@@ -29,12 +29,20 @@ export class MongoDataKeyStore implements DataKeyStore {
   }
 
   async create(subject: string, wrapped: string): Promise<StoredDataKey> {
-    const doc = await this.keys.findOneAndUpdate(
-      { _id: subject },
-      { $setOnInsert: { wrapped_key: wrapped } },
-      { upsert: true, returnDocument: 'after' },
-    );
-    return doc === null ? { wrapped } : toStored(doc);
+    try {
+      const doc = await this.keys.findOneAndUpdate(
+        { _id: subject },
+        { $setOnInsert: { wrapped_key: wrapped } },
+        { upsert: true, returnDocument: 'after' },
+      );
+      if (doc !== null) return toStored(doc);
+    } catch (error) {
+      // Two upserts of one new _id: the loser reads what the winner wrote.
+      if ((error as { code?: number }).code !== 11000) throw error;
+    }
+    const stored = (await this.get([subject])).get(subject);
+    if (stored === undefined) throw new Error('data key missing right after it was created');
+    return stored;
   }
 
   async destroy(subject: string): Promise<void> {
