@@ -10,11 +10,8 @@ import type { CommandContext, CommandDeps, Consistency } from './commands/comman
 import { ConfigError, WEBHOOK_SECRET_REQUIRED, loadConfig, type Config } from './config.js';
 import type { EventStore } from './events/eventStore.js';
 import { SqliteEventStore } from './events/sqliteEventStore.js';
-import type { StoredEvent } from './events/envelope.js';
-import { DataKeys, type DataKeyStore } from './events/dataKeys.js';
-import { SqliteDataKeyStore } from './events/sqliteDataKeyStore.js';
-import { EncryptingEventStore, subjectsOf } from './events/encryptingEventStore.js';
-import type { RemoteAdapters } from './adapters.js';
+import type { EncryptingEventStore } from './events/encryptingEventStore.js';
+import { openEncryptedLog } from './events/encryptedLog.js';
 import type { ReadStore } from './projections/readStore.js';
 import { ProjectionRunner } from './projections/runner.js';
 import { SqliteReadStore } from './projections/sqlite/sqliteReadStore.js';
@@ -81,7 +78,14 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const readStore: ReadStore = remote.readStore ?? new SqliteReadStore(db);
   const inline = remote.eventStore === undefined && readStore instanceof SqliteReadStore;
   const cipher = new FieldCipher(config.DATA_ENCRYPTION_KEY ?? loadOrCreateEncryptionKey(db));
-  const eventStore = openEncryptedLog(config, db, cipher, remote, inline && readStore instanceof SqliteReadStore ? readStore : undefined);
+  const eventStore = openEncryptedLog({
+    db,
+    cipher,
+    ...(remote.eventStore === undefined ? {} : { remoteLog: remote.eventStore }),
+    ...(remote.dataKeys === undefined ? {} : { remoteKeys: remote.dataKeys }),
+    ...(inline && readStore instanceof SqliteReadStore ? { inlineProjector: readStore.inlineProjector } : {}),
+    cache: { cacheSize: config.DATA_KEY_CACHE_SIZE, cacheTtlMs: config.DATA_KEY_CACHE_TTL_MS },
+  });
 
   // A shared read store is fed by the lease holder alone; the other instances' runners follow its checkpoints.
   const lease = remote.lease;
@@ -179,35 +183,6 @@ export async function createService(config: Config, options: ServiceOptions = {}
       db.close();
     },
   };
-}
-
-/**
- * The event log behind the codec that encrypts personal data per person. The keys live apart
- * from the log: in MongoDB when it is configured, else in the embedded file, where a new key is
- * written in the same transaction as the first event sealed with it.
- */
-function openEncryptedLog(
-  config: Config,
-  db: SqliteDatabase,
-  cipher: FieldCipher,
-  remote: RemoteAdapters,
-  inlineReadStore: SqliteReadStore | undefined,
-): EncryptingEventStore {
-  const embeddedLog = remote.eventStore === undefined;
-  const keyStore: DataKeyStore = remote.dataKeys ?? new SqliteDataKeyStore(db, embeddedLog);
-  const sqliteKeys = keyStore instanceof SqliteDataKeyStore ? keyStore : undefined;
-  const keys = new DataKeys(keyStore, cipher, {
-    cacheSize: config.DATA_KEY_CACHE_SIZE,
-    cacheTtlMs: config.DATA_KEY_CACHE_TTL_MS,
-  });
-  let encrypted: EncryptingEventStore | undefined;
-  const inlineStep = (events: StoredEvent[]): void => {
-    if (sqliteKeys !== undefined) sqliteKeys.persistPendingSync(subjectsOf(events));
-    if (inlineReadStore !== undefined && encrypted !== undefined) inlineReadStore.inlineProjector(encrypted.openSync(events));
-  };
-  const inner: EventStore = remote.eventStore ?? new SqliteEventStore(db, inlineStep);
-  encrypted = new EncryptingEventStore(inner, keys, embeddedLog && sqliteKeys !== undefined ? { onCommitted: (s) => sqliteKeys.committed(s) } : {});
-  return encrypted;
 }
 
 /** Everything an erasure reaches outside the log: sessions, attribute values, keys, OTPs, attempt counters, the outbox. */
