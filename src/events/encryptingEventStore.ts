@@ -2,7 +2,7 @@ import type { DataKeys } from './dataKeys.js';
 import type { StoredEvent } from './envelope.js';
 import type { AppendRequest, AppendResult, EventStore, ReadAllOptions } from './eventStore.js';
 import { subjectOf } from './personalData.js';
-import { hasPersonalFields, isSealedEvent, openEvent, sealEvent, type SubjectKey } from './personalDataCodec.js';
+import { hasPersonalFields, openEvent, sealEvent, type SubjectKey } from './personalDataCodec.js';
 
 /** A log that can also be read without awaiting: the embedded store, for rebuilds. */
 export interface SyncEventLog {
@@ -13,6 +13,9 @@ export interface EncryptingOptions {
   /** Told which people an append was about once it committed (the embedded key store drops their pending keys). */
   onCommitted?: (subjects: Set<string>) => void;
 }
+
+/** What a sealed event's ciphertext is bound to: its person and its own id. */
+const bindingOf = (subject: string, eventId: string): string => `${subject}\u0000${eventId}`;
 
 /** The people whose personal data these events carry. */
 export function subjectsOf(events: Array<{ type: string; stream: string; data: unknown }>): Set<string> {
@@ -56,7 +59,8 @@ export class EncryptingEventStore implements EventStore, SyncEventLog {
         const subject = hasPersonalFields(event.type) ? subjectOf(request.stream, event.data) : undefined;
         const key = subject === undefined ? undefined : keys.get(subject);
         if (subject === undefined || key === undefined) return event;
-        return { ...event, data: sealEvent(event.type, event.data, key, subject) };
+        const { data, sealed } = sealEvent(event.type, event.data, key, bindingOf(subject, event.id));
+        return { ...event, data, metadata: sealed === undefined ? event.metadata : { ...event.metadata, sealed } };
       }),
     }));
     const result = await this.inner.append(sealed);
@@ -101,7 +105,7 @@ export class EncryptingEventStore implements EventStore, SyncEventLog {
   private sealedSubjects(events: StoredEvent[]): Set<string> {
     const subjects = new Set<string>();
     for (const event of events) {
-      if (!hasPersonalFields(event.type) || !isSealedEvent(event.type, event.data)) continue;
+      if (event.metadata.sealed === undefined) continue;
       const subject = subjectOf(event.stream, event.data);
       if (subject !== undefined) subjects.add(subject);
     }
@@ -110,11 +114,11 @@ export class EncryptingEventStore implements EventStore, SyncEventLog {
 
   private openWith(events: StoredEvent[], keys: Map<string, SubjectKey>): StoredEvent[] {
     return events.map((event) => {
-      if (!hasPersonalFields(event.type)) return event;
-      const subject = subjectOf(event.stream, event.data);
-      if (subject === undefined) return event;
-      const data = openEvent(event.type, event.data, keys.get(subject), subject);
-      return data === event.data ? event : { ...event, data };
+      const { sealed, ...metadata } = event.metadata;
+      if (sealed === undefined) return event;
+      const subject = subjectOf(event.stream, event.data) ?? '';
+      const data = openEvent(event.type, event.data, sealed, keys.get(subject), bindingOf(subject, event.id));
+      return { ...event, data, metadata };
     });
   }
 }

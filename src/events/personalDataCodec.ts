@@ -2,25 +2,34 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { ERASED } from './erased.js';
 import { mapPersonal, personalPathsOf } from './personalData.js';
 
+export { ERASED };
+
 /**
- * How a personal value looks in the log: `pii1:<kind>:<base64 of iv | tag | ciphertext>`. The
- * kind (s: string, n: number, b: boolean, a: array, o: object) is in clear so that an erased
+ * How an event's personal data looks in the log: each personal field holds a placeholder
+ * `pii1:<kind>` (s: string, n: number, b: boolean, a: array, o: object), and the values
+ * themselves, in field order, are one AES-256-GCM ciphertext in the envelope's
+ * `metadata.sealed` (`<base64 of iv | tag | ciphertext>`). One cipher per event rather than per
+ * field: the cost of a cipher is mostly its setup. The kind stays in clear so that an erased
  * value can be replaced by a marker of the same shape, which the event's schema still accepts.
  */
 const PREFIX = 'pii1:';
-const KINDS = { s: '', n: 0, b: false, a: [], o: {} } as const;
-type Kind = keyof typeof KINDS;
-
-export { ERASED };
+const KINDS = ['s', 'n', 'b', 'a', 'o'] as const;
+type Kind = (typeof KINDS)[number];
 
 /** The data key of a person, or the fact that it was destroyed. */
 export type SubjectKey = Buffer | 'erased';
 
 export class MissingDataKeyError extends Error {
-  constructor(readonly subject: string) {
-    super(`no data key for a person whose events are encrypted; the key store is not the one the log was written with`);
+  constructor() {
+    super('no data key for a person whose events are encrypted; the key store is not the one the log was written with');
     this.name = 'MissingDataKeyError';
   }
+}
+
+export interface SealedData {
+  data: unknown;
+  /** The ciphertext of the personal values; absent when there were none, or the person is erased. */
+  sealed?: string;
 }
 
 function kindOf(value: unknown): Kind {
@@ -32,61 +41,67 @@ function kindOf(value: unknown): Kind {
 
 /** The marker for a value of this kind: strings say so; others are the empty value of their type. */
 export function erasedValue(kind: Kind): unknown {
-  if (kind === 's') return ERASED;
-  const empty = KINDS[kind];
-  return Array.isArray(empty) ? [] : typeof empty === 'object' ? {} : empty;
+  switch (kind) {
+    case 's':
+      return ERASED;
+    case 'n':
+      return 0;
+    case 'b':
+      return false;
+    case 'a':
+      return [];
+    case 'o':
+      return {};
+  }
 }
 
-export const isSealed = (value: unknown): value is string => typeof value === 'string' && value.startsWith(PREFIX);
-
-/** The subject is bound as associated data: a value copied into another person's event does not open. */
-export function seal(value: unknown, key: Buffer, subject: string): string {
-  const kind = kindOf(value);
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(Buffer.from(subject, 'utf8'));
-  const plain = kind === 's' ? (value as string) : JSON.stringify(value);
-  const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-  return `${PREFIX}${kind}:${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64')}`;
-}
-
-/** Throws when the key is not the one the value was sealed with: a wrong key is a fault, not an erasure. */
-export function open(sealed: string, key: SubjectKey, subject: string): unknown {
-  const kind = sealed.charAt(PREFIX.length) as Kind;
-  if (key === 'erased') return erasedValue(kind);
-  const raw = Buffer.from(sealed.slice(PREFIX.length + 2), 'base64');
-  const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
-  decipher.setAAD(Buffer.from(subject, 'utf8'));
-  decipher.setAuthTag(raw.subarray(12, 28));
-  const plain = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
-  return kind === 's' ? plain : (JSON.parse(plain) as unknown);
-}
+const placeholderKind = (value: unknown): Kind | undefined => {
+  if (typeof value !== 'string' || value.length !== PREFIX.length + 1 || !value.startsWith(PREFIX)) return undefined;
+  const kind = value.charAt(PREFIX.length) as Kind;
+  return KINDS.includes(kind) ? kind : undefined;
+};
 
 export const hasPersonalFields = (type: string): boolean => personalPathsOf(type).length > 0;
 
-/** Seals every declared personal value; an erased person's values go in as markers, never in clear. */
-export function sealEvent(type: string, data: unknown, key: SubjectKey, subject: string): unknown {
-  return mapPersonal(type, data, (value) => {
-    if (value === undefined || value === null || isSealed(value)) return value;
-    return key === 'erased' ? erasedValue(kindOf(value)) : seal(value, key, subject);
+/**
+ * `binding` (the person and the event id) is authenticated with the ciphertext: sealed values
+ * copied into another event or another person's event do not open.
+ */
+export function sealEvent(type: string, data: unknown, key: SubjectKey, binding: string): SealedData {
+  const values: unknown[] = [];
+  const out = mapPersonal(type, data, (value) => {
+    if (value === undefined || value === null) return value;
+    // An erased person's values go in as markers, never in clear.
+    if (key === 'erased') return erasedValue(kindOf(value));
+    values.push(value);
+    return `${PREFIX}${kindOf(value)}`;
   });
+  if (key === 'erased' || values.length === 0) return { data: out };
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(binding, 'utf8'));
+  const body = Buffer.concat([cipher.update(JSON.stringify(values), 'utf8'), cipher.final()]);
+  return { data: out, sealed: Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64') };
 }
 
-/** Whether any declared personal value of this event is sealed (events from before encryption are not). */
-export function isSealedEvent(type: string, data: unknown): boolean {
-  let found = false;
-  mapPersonal(type, data, (value) => {
-    if (isSealed(value)) found = true;
-    return value;
-  });
-  return found;
-}
-
-/** Opens every sealed value; with `key` undefined a sealed value is an error (the key store was lost or swapped). */
-export function openEvent(type: string, data: unknown, key: SubjectKey | undefined, subject: string): unknown {
-  return mapPersonal(type, data, (value) => {
-    if (!isSealed(value)) return value;
-    if (key === undefined) throw new MissingDataKeyError(subject);
-    return open(value, key, subject);
-  });
+/**
+ * The event's data with its personal values back, or the erased markers. Throws when the key is
+ * missing or not the one the values were sealed with: that is a fault, not an erasure.
+ */
+export function openEvent(type: string, data: unknown, sealed: string | undefined, key: SubjectKey | undefined, binding: string): unknown {
+  if (sealed === undefined) return data;
+  if (key === undefined) throw new MissingDataKeyError();
+  if (key === 'erased') {
+    return mapPersonal(type, data, (value) => {
+      const kind = placeholderKind(value);
+      return kind === undefined ? value : erasedValue(kind);
+    });
+  }
+  const raw = Buffer.from(sealed, 'base64');
+  const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+  decipher.setAAD(Buffer.from(binding, 'utf8'));
+  decipher.setAuthTag(raw.subarray(12, 28));
+  const values = JSON.parse(Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8')) as unknown[];
+  let next = 0;
+  return mapPersonal(type, data, (value) => (placeholderKind(value) === undefined ? value : values[next++]));
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { eventCatalogue } from '../../src/events/catalogue.js';
 import { LOOKS_PERSONAL, NOT_PERSONAL, PERSONAL_FIELDS } from '../../src/events/personalData.js';
-import { ERASED, MissingDataKeyError, isSealedEvent, openEvent, sealEvent } from '../../src/events/personalDataCodec.js';
+import { ERASED, MissingDataKeyError, openEvent, sealEvent } from '../../src/events/personalDataCodec.js';
 
 type JsonSchema = {
   type?: string;
@@ -85,28 +85,30 @@ describe('personal data codec', () => {
     emails: [{ email: 'ann@example.com', active: true, primary: true, verified: false }],
     account_type: 'user',
   };
-  const sealed = sealEvent('UserCreated', created, key, 'u1') as typeof created;
+  const { data: sealedData, sealed } = sealEvent('UserCreated', created, key, 'u1/e1');
+  const open = (subjectKey: Parameters<typeof openEvent>[3], binding = 'u1/e1') => openEvent('UserCreated', sealedData, sealed, subjectKey, binding);
 
   it('seals each declared field and nothing else, and opens them again with the right key', () => {
-    const text = JSON.stringify(sealed);
+    const text = JSON.stringify(sealedData) + String(sealed);
     for (const secret of ['ann@example.com', '9800000001', '"Ann"', 'gold']) expect(text).not.toContain(secret);
-    expect(sealed).toMatchObject({ user_id: 'u1', application_id: 'a1', account_type: 'user', phone_numbers: [{ country_code: 91, primary: true }] });
-    expect(isSealedEvent('UserCreated', sealed)).toBe(true);
-    expect(openEvent('UserCreated', sealed, key, 'u1')).toEqual(created);
+    expect(sealedData).toMatchObject({ user_id: 'u1', application_id: 'a1', account_type: 'user', first_name: 'pii1:s', meta: 'pii1:o', phone_numbers: [{ phone: 'pii1:s', country_code: 91, primary: true }] });
+    expect(sealed).toMatch(/^[A-Za-z0-9+/]+=*$/);
+    expect(open(key)).toEqual(created);
   });
 
   it('reads an erased person as markers the event schema still accepts', () => {
-    const erased = openEvent('UserCreated', sealed, 'erased', 'u1');
+    const erased = open('erased');
     expect(erased).toMatchObject({ username: ERASED, first_name: ERASED, meta: {}, emails: [{ email: ERASED, primary: true }], phone_numbers: [{ phone: ERASED, country_code: 91 }] });
     expect(eventCatalogue.UserCreated!.schema.safeParse(erased).success).toBe(true);
     // Writing for an erased person puts markers in the log, never the clear value.
-    expect(sealEvent('UserCreated', created, 'erased', 'u1')).toEqual(erased);
+    expect(sealEvent('UserCreated', created, 'erased', 'u1/e1')).toEqual({ data: erased });
   });
 
-  it('refuses a wrong key, a value moved to another person, and a missing key, rather than guessing', () => {
-    expect(() => openEvent('UserCreated', sealed, randomBytes(32), 'u1')).toThrow();
-    expect(() => openEvent('UserCreated', sealed, key, 'u2')).toThrow();
-    expect(() => openEvent('UserCreated', sealed, undefined, 'u1')).toThrow(MissingDataKeyError);
+  it('refuses a wrong key, values moved to another person or event, and a missing key, rather than guessing', () => {
+    expect(() => open(randomBytes(32))).toThrow();
+    expect(() => open(key, 'u2/e1')).toThrow();
+    expect(() => open(key, 'u1/e2')).toThrow();
+    expect(() => open(undefined)).toThrow(MissingDataKeyError);
   });
 
   it('gives every kind of personal event a shape its schema accepts once erased', () => {
@@ -120,16 +122,18 @@ describe('personal data codec', () => {
     };
     for (const [type, data] of Object.entries(samples)) {
       expect(eventCatalogue[type]!.schema.safeParse(data).success, type).toBe(true);
-      const erased = openEvent(type, sealEvent(type, data, key, 'u1'), 'erased', 'u1');
+      const sealedSample = sealEvent(type, data, key, 'u1/e1');
+      expect(JSON.stringify(sealedSample.data), type).not.toMatch(/Ann|argon2|203\.0|9800000001|"UA"/);
+      expect(openEvent(type, sealedSample.data, sealedSample.sealed, key, 'u1/e1'), type).toEqual(data);
+      const erased = openEvent(type, sealedSample.data, sealedSample.sealed, 'erased', 'u1/e1');
       expect(JSON.stringify(erased), type).not.toMatch(/Ann|argon2|203\.0|9800000001|"UA"/);
       expect(eventCatalogue[type]!.schema.safeParse(erased).success, `${type} erased: ${JSON.stringify(erased)}`).toBe(true);
     }
   });
 
   it('passes events written before encryption, and types without personal data, through unchanged', () => {
-    expect(isSealedEvent('UserCreated', created)).toBe(false);
-    expect(openEvent('UserCreated', created, undefined, 'u1')).toEqual(created);
+    expect(openEvent('UserCreated', created, undefined, undefined, 'u1/e1')).toBe(created);
     const blocked = { reason: 'fraud' };
-    expect(sealEvent('UserBlocked', blocked, key, 'u1')).toBe(blocked);
+    expect(sealEvent('UserBlocked', blocked, key, 'u1/e1')).toEqual({ data: blocked });
   });
 });
