@@ -35,6 +35,8 @@ export function subjectsOf(events: Array<{ type: string; stream: string; data: u
  * ciphertext. Once a person's key is destroyed their fields read as the erased marker.
  */
 export class EncryptingEventStore implements EventStore, SyncEventLog {
+  private readonly inFlight = new Map<string, unknown>();
+
   constructor(
     readonly inner: EventStore & Partial<SyncEventLog>,
     readonly keys: DataKeys,
@@ -60,12 +62,19 @@ export class EncryptingEventStore implements EventStore, SyncEventLog {
         const key = subject === undefined ? undefined : keys.get(subject);
         if (subject === undefined || key === undefined) return event;
         const { data, sealed } = sealEvent(event.type, event.data, key, bindingOf(subject, event.id));
+        // The embedded store's inline projections see these events inside the append: they get
+        // the clear data from here rather than by decrypting what was just encrypted.
+        if (sealed !== undefined) this.inFlight.set(event.id, event.data);
         return { ...event, data, metadata: sealed === undefined ? event.metadata : { ...event.metadata, sealed } };
       }),
     }));
-    const result = await this.inner.append(sealed);
-    this.options.onCommitted?.(subjects);
-    return result;
+    try {
+      const result = await this.inner.append(sealed);
+      this.options.onCommitted?.(subjects);
+      return result;
+    } finally {
+      for (const request of requests) for (const event of request.events) this.inFlight.delete(event.id);
+    }
   }
 
   async readStream(stream: string): Promise<StoredEvent[]> {
@@ -91,9 +100,14 @@ export class EncryptingEventStore implements EventStore, SyncEventLog {
 
   /** For the embedded store's inline projections, which run inside the append's transaction. */
   openSync(events: StoredEvent[]): StoredEvent[] {
-    const sealed = this.sealedSubjects(events);
-    if (sealed.size === 0) return events;
-    return this.openWith(events, this.keys.forReadingSync(sealed));
+    const pending = events.filter((e) => e.metadata.sealed !== undefined && !this.inFlight.has(e.id));
+    const keys = pending.length === 0 ? new Map<string, SubjectKey>() : this.keys.forReadingSync(this.sealedSubjects(pending));
+    return events.map((event) => {
+      const clear = this.inFlight.get(event.id);
+      if (clear === undefined || event.metadata.sealed === undefined) return this.openWith([event], keys)[0] ?? event;
+      const { sealed: _sealed, ...metadata } = event.metadata;
+      return { ...event, data: clear, metadata };
+    });
   }
 
   private async openAll(events: StoredEvent[]): Promise<StoredEvent[]> {
