@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytesFromPool } from '../shared/randomPool.js';
 import type { FieldCipher } from '../shared/fieldCipher.js';
 import type { SubjectKey } from './personalDataCodec.js';
 
@@ -78,7 +78,7 @@ export class DataKeys {
     const found = await this.forReading(subjects);
     for (const subject of subjects) {
       if (found.has(subject)) continue;
-      const key = randomBytes(32);
+      const key = Buffer.from(randomBytesFromPool(32));
       const stored = await this.store.create(subject, this.master.encrypt(key.toString('base64')));
       const resolved = this.unwrap(stored);
       this.put(subject, resolved);

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { randomBytesFromPool } from '../shared/randomPool.js';
 import { ERASED } from './erased.js';
 import { mapPersonal, personalPathsOf } from './personalData.js';
 
@@ -77,7 +78,7 @@ export function sealEvent(type: string, data: unknown, key: SubjectKey, binding:
     return `${PREFIX}${kindOf(value)}`;
   });
   if (key === 'erased' || values.length === 0) return { data: out };
-  const iv = randomBytes(12);
+  const iv = randomBytesFromPool(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(binding, 'utf8'));
   const body = Buffer.concat([cipher.update(JSON.stringify(values), 'utf8'), cipher.final()]);
