@@ -35,7 +35,20 @@ const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFracti
 
 type Variant = 'plain' | 'encrypted';
 
-async function run(variant: Variant, round: number): Promise<{ createPerSecond: number; rebuildPerSecond: number }> {
+interface Figures {
+  createPerSecond: number;
+  rebuildPerSecond: number;
+  /** CPU time of this process per customer: steadier than wall time when the machine is busy. */
+  createCpuUs: number;
+  rebuildCpuUs: number;
+}
+
+const cpuUs = (since: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(since);
+  return used.user + used.system;
+};
+
+async function run(variant: Variant, round: number): Promise<Figures> {
   const dir = mkdtempSync(join(tmpdir(), `user-service-bench-pii-${variant}-`));
   const db = openSqlite(join(dir, 'bench.sqlite'), 'NORMAL');
   try {
@@ -69,30 +82,45 @@ async function run(variant: Variant, round: number): Promise<{ createPerSecond: 
       }
     };
     let started = performance.now();
+    let cpu = process.cpuUsage();
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     const createPerSecond = COUNT / ((performance.now() - started) / 1000);
+    const createCpuUs = cpuUs(cpu) / COUNT;
     started = performance.now();
+    cpu = process.cpuUsage();
     rebuildSqliteProjection(db, store, 'customers');
     const rebuildPerSecond = COUNT / ((performance.now() - started) / 1000);
-    return { createPerSecond, rebuildPerSecond };
+    const rebuildCpuUs = cpuUs(cpu) / COUNT;
+    return { createPerSecond, rebuildPerSecond, createCpuUs, rebuildCpuUs };
   } finally {
     db.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-const results: Record<Variant, Array<{ createPerSecond: number; rebuildPerSecond: number }>> = { plain: [], encrypted: [] };
+const results: Record<Variant, Figures[]> = { plain: [], encrypted: [] };
 for (let round = 0; round < ROUNDS; round += 1) {
   // Alternating, so that a busy spell of the machine falls on both variants alike.
   for (const variant of round % 2 === 0 ? (['plain', 'encrypted'] as const) : (['encrypted', 'plain'] as const)) {
     const r = await run(variant, round);
     results[variant].push(r);
-    console.log(`round ${round + 1} ${variant.padEnd(9)} create ${fmt(r.createPerSecond)} customers/s, rebuild ${fmt(r.rebuildPerSecond)} customers/s`);
+    console.log(
+      `round ${round + 1} ${variant.padEnd(9)} create ${fmt(r.createPerSecond)} customers/s (${fmt(r.createCpuUs)} us CPU each), ` +
+        `rebuild ${fmt(r.rebuildPerSecond)} customers/s (${fmt(r.rebuildCpuUs)} us CPU each)`,
+    );
   }
 }
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-for (const figure of ['createPerSecond', 'rebuildPerSecond'] as const) {
-  const plain = median(results.plain.map((r) => r[figure]));
-  const encrypted = median(results.encrypted.map((r) => r[figure]));
-  console.log(`${figure === 'createPerSecond' ? 'create ' : 'rebuild'}: encrypted/plain = ${fmt(encrypted / plain, 2)} (medians ${fmt(encrypted)} vs ${fmt(plain)} customers/s, ${COUNT} customers, ${ROUNDS} rounds)`);
+for (const [name, rate, cost] of [
+  ['create ', 'createPerSecond', 'createCpuUs'],
+  ['rebuild', 'rebuildPerSecond', 'rebuildCpuUs'],
+] as const) {
+  const plain = median(results.plain.map((r) => r[rate]));
+  const encrypted = median(results.encrypted.map((r) => r[rate]));
+  const plainCpu = median(results.plain.map((r) => r[cost]));
+  const encryptedCpu = median(results.encrypted.map((r) => r[cost]));
+  console.log(
+    `${name}: throughput encrypted/plain = ${fmt(encrypted / plain, 2)} (medians ${fmt(encrypted)} vs ${fmt(plain)} customers/s); ` +
+      `CPU per customer plain/encrypted = ${fmt(plainCpu / encryptedCpu, 2)} (${fmt(encryptedCpu)} vs ${fmt(plainCpu)} us); ${COUNT} customers, ${ROUNDS} rounds`,
+  );
 }
