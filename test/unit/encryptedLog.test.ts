@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { MongoClient } from 'mongodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EncryptingEventStore } from '../../src/events/encryptingEventStore.js';
 import { openEncryptedLog } from '../../src/events/encryptedLog.js';
 import type { NewEvent, StoredEvent } from '../../src/events/envelope.js';
 import { WrongExpectedRevisionError } from '../../src/events/eventStore.js';
 import { ERASED } from '../../src/events/personalDataCodec.js';
+import { MongoDataKeyStore } from '../../src/events/mongoDataKeyStore.js';
 import { FieldCipher } from '../../src/shared/fieldCipher.js';
+import { eventStoreDbFactory } from '../support/remoteAdapters.js';
 import { openSqlite, type SqliteDatabase } from '../../src/shared/sqlite.js';
 
 const metadata = { company_id: '1', application_id: 'a1', actor: { type: 'system' as const, id: 'test' }, correlation_id: 'c' };
@@ -90,5 +93,35 @@ describe('encrypted event log (embedded)', () => {
     await log.append([{ stream: 'user-u5', expectedRevision: 'no_stream', events: [created('u5', 'x@example.com')] }]);
     const wrong = openEncryptedLog({ db, cipher: new FieldCipher(randomBytes(32).toString('hex')) });
     await expect(wrong.readStream('user-u5')).rejects.toThrow();
+  });
+});
+
+const esdb = eventStoreDbFactory();
+const mongoUrl = process.env.MONGODB_URL?.trim() || undefined;
+const remoteMissing = esdb === undefined || mongoUrl === undefined ? 'EVENTSTORE_URL and MONGODB_URL must both be set' : undefined;
+if (remoteMissing !== undefined) console.warn(`SKIPPED: encrypted log on EventStoreDB with keys in MongoDB (${remoteMissing})`);
+describe.skipIf(remoteMissing !== undefined)(`encrypted event log (EventStoreDB, keys in MongoDB)${remoteMissing === undefined ? '' : ` (skipped: ${remoteMissing})`}`, () => {
+  it('stores no clear data in EventStoreDB, reads it back, and reads an erased person as markers', async () => {
+    if (esdb === undefined || mongoUrl === undefined) throw new Error(remoteMissing);
+    const client = await MongoClient.connect(mongoUrl);
+    const keysDb = client.db(`user_service_keys_${randomBytes(6).toString('hex')}`);
+    const remoteLog = await esdb();
+    const local = openSqlite(':memory:');
+    try {
+      const remote = openEncryptedLog({ db: local, cipher, remoteLog, remoteKeys: new MongoDataKeyStore(keysDb) });
+      const userId = `u${randomBytes(6).toString('hex')}`;
+      await remote.append([{ stream: `user-${userId}`, expectedRevision: 'no_stream', events: [created(userId, `${userId}@example.com`)] }]);
+      const stored = await remoteLog.readStream(`user-${userId}`);
+      expect(JSON.stringify(stored[0]?.data)).not.toContain(`${userId}@example.com`);
+      expect((await remote.readStream(`user-${userId}`))[0]?.data).toMatchObject({ emails: [{ email: `${userId}@example.com` }] });
+      await remote.keys.destroy(userId);
+      const elsewhere = openEncryptedLog({ db: local, cipher, remoteLog, remoteKeys: new MongoDataKeyStore(keysDb) });
+      expect((await elsewhere.readStream(`user-${userId}`))[0]?.data).toMatchObject({ emails: [{ email: ERASED }] });
+    } finally {
+      await remoteLog.close();
+      await keysDb.dropDatabase();
+      await client.close();
+      local.close();
+    }
   });
 });
