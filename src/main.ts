@@ -8,8 +8,6 @@ import { PlatformTokens } from './api/platformAuth.js';
 import { registerApplication, registerPlatformClient } from './commands/access/handlers.js';
 import type { CommandContext, CommandDeps, Consistency } from './commands/commandRunner.js';
 import { ConfigError, WEBHOOK_SECRET_REQUIRED, loadConfig, type Config } from './config.js';
-import type { EventStore } from './events/eventStore.js';
-import { SqliteEventStore } from './events/sqliteEventStore.js';
 import type { EncryptingEventStore } from './events/encryptingEventStore.js';
 import { openEncryptedLog } from './events/encryptedLog.js';
 import type { ReadStore } from './projections/readStore.js';

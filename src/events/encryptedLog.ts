@@ -30,12 +30,12 @@ export function openEncryptedLog(options: EncryptedLogOptions): EncryptingEventS
   const keyStore: DataKeyStore = remoteKeys ?? new SqliteDataKeyStore(db, remoteLog === undefined);
   const deferredKeys = keyStore instanceof SqliteDataKeyStore && remoteLog === undefined ? keyStore : undefined;
   const keys = new DataKeys(keyStore, options.cipher, options.cache);
-  let encrypted: EncryptingEventStore | undefined;
+  // Called only inside appends, which come after `encrypted` exists.
   const inTransaction = (events: StoredEvent[]): void => {
     deferredKeys?.persistPendingSync(subjectsOf(events));
-    if (inlineProjector !== undefined && encrypted !== undefined) inlineProjector(encrypted.openSync(events));
+    if (inlineProjector !== undefined) inlineProjector(encrypted.openSync(events));
   };
   const inner = remoteLog ?? new SqliteEventStore(db, inTransaction);
-  encrypted = new EncryptingEventStore(inner, keys, deferredKeys === undefined ? {} : { onCommitted: (subjects) => deferredKeys.committed(subjects) });
+  const encrypted = new EncryptingEventStore(inner, keys, deferredKeys === undefined ? {} : { onCommitted: (subjects) => deferredKeys.committed(subjects) });
   return encrypted;
 }
