@@ -100,39 +100,50 @@ export class EncryptingEventStore implements EventStore, SyncEventLog {
 
   /** For the embedded store's inline projections, which run inside the append's transaction. */
   openSync(events: StoredEvent[]): StoredEvent[] {
-    const pending = events.filter((e) => e.metadata.sealed !== undefined && !this.inFlight.has(e.id));
-    const keys = pending.length === 0 ? new Map<string, SubjectKey>() : this.keys.forReadingSync(this.sealedSubjects(pending));
+    if (this.inFlight.size === 0) return openEventsSync(events, this.keys);
+    const opened = openEventsSync(
+      events.filter((e) => !this.inFlight.has(e.id)),
+      this.keys,
+    );
+    let next = 0;
     return events.map((event) => {
       const clear = this.inFlight.get(event.id);
-      if (clear === undefined || event.metadata.sealed === undefined) return this.openWith([event], keys)[0] ?? event;
+      if (clear === undefined) return opened[next++] ?? event;
       const { sealed: _sealed, ...metadata } = event.metadata;
       return { ...event, data: clear, metadata };
     });
   }
 
   private async openAll(events: StoredEvent[]): Promise<StoredEvent[]> {
-    const sealed = this.sealedSubjects(events);
+    const sealed = sealedSubjects(events);
     if (sealed.size === 0) return events;
-    return this.openWith(events, await this.keys.forReading(sealed));
+    return openWith(events, await this.keys.forReading(sealed));
   }
+}
 
-  private sealedSubjects(events: StoredEvent[]): Set<string> {
-    const subjects = new Set<string>();
-    for (const event of events) {
-      if (event.metadata.sealed === undefined) continue;
-      const subject = subjectOf(event.stream, event.data);
-      if (subject !== undefined) subjects.add(subject);
-    }
-    return subjects;
+function sealedSubjects(events: StoredEvent[]): Set<string> {
+  const subjects = new Set<string>();
+  for (const event of events) {
+    if (event.metadata.sealed === undefined) continue;
+    const subject = subjectOf(event.stream, event.data);
+    if (subject !== undefined) subjects.add(subject);
   }
+  return subjects;
+}
 
-  private openWith(events: StoredEvent[], keys: Map<string, SubjectKey>): StoredEvent[] {
-    return events.map((event) => {
-      const { sealed, ...metadata } = event.metadata;
-      if (sealed === undefined) return event;
-      const subject = subjectOf(event.stream, event.data) ?? '';
-      const data = openEvent(event.type, event.data, sealed, keys.get(subject), bindingOf(subject, event.id));
-      return { ...event, data, metadata };
-    });
-  }
+function openWith(events: StoredEvent[], keys: Map<string, SubjectKey>): StoredEvent[] {
+  return events.map((event) => {
+    const { sealed, ...metadata } = event.metadata;
+    if (sealed === undefined) return event;
+    const subject = subjectOf(event.stream, event.data) ?? '';
+    const data = openEvent(event.type, event.data, sealed, keys.get(subject), bindingOf(subject, event.id));
+    return { ...event, data, metadata };
+  });
+}
+
+/** Opens stored events without awaiting: for the embedded key store, and tools reading the file itself. */
+export function openEventsSync(events: StoredEvent[], keys: DataKeys): StoredEvent[] {
+  const sealed = sealedSubjects(events);
+  if (sealed.size === 0) return events;
+  return openWith(events, keys.forReadingSync(sealed));
 }
