@@ -14,7 +14,6 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteEventStore } from '../src/events/sqliteEventStore.js';
 import { SQLITE_FILE } from '../src/main.js';
 import { rebuildSqliteProjection } from '../src/projections/sqlite/rebuild.js';
 import { openSqlite } from '../src/shared/sqlite.js';
@@ -22,7 +21,7 @@ import { printProfile, summarizeProfile } from './cpuprofile.js';
 import { measure, type LoadResult } from './load.js';
 import { createCustomerLoad, getByIdLoad, listByEmailLoad } from './scenarios.js';
 import { seedCustomers } from './seed.js';
-import { APP, COMPANY, platformToken, startService } from './service.js';
+import { APP, COMPANY, embeddedLog, platformToken, startService } from './service.js';
 import { APP_TOKEN, AUTH, credentials, seedShoppers, STOREFRONT, storefrontCall } from './signin.js';
 
 const [scenario = 'get', countArg, ...rest] = process.argv.slice(2);
@@ -108,7 +107,7 @@ async function main(): Promise<void> {
   console.log(`seeded ${count} customers in ${(seeded.ms / 1000).toFixed(1)} s`);
   if (scenario === 'rebuild') {
     const db = openSqlite(join(dataDir, SQLITE_FILE));
-    await inProcess(`rebuild ${count}`, () => rebuildSqliteProjection(db, new SqliteEventStore(db), 'customers'));
+    await inProcess(`rebuild ${count}`, () => rebuildSqliteProjection(db, embeddedLog(db), 'customers'));
     db.close();
   } else if (scenario === 'get') {
     await underLoad('get by id', dataDir, (url, pid, token) => measure(getByIdLoad(url, pid, token, seeded.userIds)));

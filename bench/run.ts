@@ -7,7 +7,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteEventStore } from '../src/events/sqliteEventStore.js';
 import { SQLITE_FILE } from '../src/main.js';
 import { rebuildSqliteProjection } from '../src/projections/sqlite/rebuild.js';
 import { openSqlite } from '../src/shared/sqlite.js';
@@ -16,7 +15,7 @@ import { fmt, httpFigure, paired as pairedWith, ratios, type BenchRow, type Pair
 import { memoryOf, spawnNode, type Child } from './processes.js';
 import { createCustomerLoad, getByIdLoad, listByEmailLoad, listByEmailPath } from './scenarios.js';
 import { seedCustomers } from './seed.js';
-import { expectOk, platformToken, PLATFORM_PATH, startService } from './service.js';
+import { embeddedLog, expectOk, platformToken, PLATFORM_PATH, startService } from './service.js';
 import { rawInsertFloor } from './sqliteFloor.js';
 import { attributeBenchmarks } from './attributes.js';
 import { sessionBenchmarks } from './sessions.js';
@@ -54,7 +53,7 @@ async function createCustomers(floorServer: Child, synchronous: 'NORMAL' | 'FULL
 function rebuild(dataDir: string): { events: number; ms: number; perSecond: number } {
   const db = openSqlite(join(dataDir, SQLITE_FILE), 'NORMAL');
   try {
-    const store = new SqliteEventStore(db);
+    const store = embeddedLog(db);
     const started = performance.now();
     const { events } = rebuildSqliteProjection(db, store, 'customers');
     const ms = performance.now() - started;

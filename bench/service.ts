@@ -1,4 +1,9 @@
 import { configSchema, type Config } from '../src/config.js';
+import { openEncryptedLog } from '../src/events/encryptedLog.js';
+import type { EncryptingEventStore } from '../src/events/encryptingEventStore.js';
+import { FieldCipher } from '../src/shared/fieldCipher.js';
+import { loadOrCreateEncryptionKey } from '../src/shared/settings.js';
+import type { SqliteDatabase } from '../src/shared/sqlite.js';
 import { spawnNode, type Child } from './processes.js';
 
 export const COMPANY = '559';
@@ -54,3 +59,8 @@ export async function expectOk(url: string, token: string, init: { method?: stri
 /** Deterministic, distinct, valid (+91, 10 digits starting with 6-9) contact details per index. */
 export const customerEmail = (run: string, i: number) => `c${i}.${run}@bench.example.com`;
 export const customerPhone = (prefix: number, i: number) => `${prefix}${String(i).padStart(9, '0')}`;
+
+/** The seeded file's log as the service reads it: personal fields opened with the keys in the file. */
+export function embeddedLog(db: SqliteDatabase): EncryptingEventStore {
+  return openEncryptedLog({ db, cipher: new FieldCipher(loadOrCreateEncryptionKey(db)) });
+}

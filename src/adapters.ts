@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import type { DataKeyStore } from './events/dataKeys.js';
 import type { EventStore } from './events/eventStore.js';
 import { ProjectionLease, RedisLease } from './projections/lease.js';
 import type { ReadStore } from './projections/readStore.js';
@@ -12,6 +13,8 @@ const LEASE_RENEW_MS = 3_000;
 export interface RemoteAdapters {
   eventStore?: EventStore;
   readStore?: ReadStore;
+  /** Per-person data keys (crypto-shredding): beside the read models, never in the event log. */
+  dataKeys?: DataKeyStore;
   /** Set when instances share a read store: only the holder applies events to it. */
   lease?: ProjectionLease;
   /** Shared by the Redis-backed adapters (sessions, lease) when REDIS_URL is set. */
@@ -42,6 +45,8 @@ export async function openRemoteAdapters(config: Config, logger: Logger): Promis
       closers.push(() => readStore.close());
       await readStore.init();
       opened.readStore = readStore;
+      const { MongoDataKeyStore } = await import('./events/mongoDataKeyStore.js');
+      opened.dataKeys = new MongoDataKeyStore(readStore.db);
     }
     if (config.REDIS_URL !== undefined) {
       // Fail fast when Redis is away: callers see an error rather than a hung request.

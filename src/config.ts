@@ -40,6 +40,9 @@ export const configSchema = z.object({
     .string()
     .regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, 'must be 32 bytes as 64 hex characters or base64')
     .optional(),
+  /** Unwrapped per-person data keys kept in memory, and for how long one is trusted (crypto-shredding). */
+  DATA_KEY_CACHE_SIZE: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+  DATA_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
   TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
   BOOTSTRAP_PLATFORM_CLIENTS: credentialList('<company_id>:<client_id>:<client_secret>'),
   BOOTSTRAP_APPLICATIONS: credentialList('<company_id>:<application_id>:<application_token>'),

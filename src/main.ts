@@ -8,8 +8,8 @@ import { PlatformTokens } from './api/platformAuth.js';
 import { registerApplication, registerPlatformClient } from './commands/access/handlers.js';
 import type { CommandContext, CommandDeps, Consistency } from './commands/commandRunner.js';
 import { ConfigError, WEBHOOK_SECRET_REQUIRED, loadConfig, type Config } from './config.js';
-import type { EventStore } from './events/eventStore.js';
-import { SqliteEventStore } from './events/sqliteEventStore.js';
+import type { EncryptingEventStore } from './events/encryptingEventStore.js';
+import { openEncryptedLog } from './events/encryptedLog.js';
 import type { ReadStore } from './projections/readStore.js';
 import { ProjectionRunner } from './projections/runner.js';
 import { SqliteReadStore } from './projections/sqlite/sqliteReadStore.js';
@@ -24,7 +24,9 @@ import { SqliteSessionStore } from './commands/session/sqliteSessionStore.js';
 import { RedisSessionStore } from './commands/session/redisSessionStore.js';
 import type { Notifier } from './commands/notifications/notifier.js';
 import { OutboxNotifier } from './commands/notifications/outboxNotifier.js';
-import { openStorefront } from './api/application/storefront.js';
+import { openStorefront, type Storefront } from './api/application/storefront.js';
+import type { ErasureDeps, ForgetRecipients } from './commands/customer/erase.js';
+import { attemptKey } from './commands/lockout/attemptCounter.js';
 import { WebhookNotifier, registerWebhookDelivery } from './commands/notifications/webhookNotifier.js';
 import type { JobQueue } from './jobs/jobQueue.js';
 import { openJobQueue, type JobQueueTuning } from './jobs/openJobQueue.js';
@@ -51,10 +53,12 @@ export interface ServiceOptions {
 export interface Service {
   app: ReturnType<typeof createApp>;
   config: Config;
-  eventStore: EventStore;
+  /** Seals personal data on append and opens it on read; `eventStore.keys` erases a person. */
+  eventStore: EncryptingEventStore;
   readStore: ReadStore;
   commands: CommandDeps;
   sessionDeps: SessionDeps;
+  erasure: ErasureDeps;
   cipher: FieldCipher;
   notifier: Notifier;
   jobs: JobQueue;
@@ -82,11 +86,15 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const remote = await import('./adapters.js').then((m) => m.openRemoteAdapters(config, logger));
   const readStore: ReadStore = remote.readStore ?? new SqliteReadStore(db);
   const inline = remote.eventStore === undefined && readStore instanceof SqliteReadStore;
-  const eventStore: EventStore =
-    remote.eventStore ??
-    (inline && readStore instanceof SqliteReadStore
-      ? new SqliteEventStore(db, readStore.inlineProjector, readStore.inlineCheckpoint)
-      : new SqliteEventStore(db));
+  const cipher = new FieldCipher(config.DATA_ENCRYPTION_KEY ?? loadOrCreateEncryptionKey(db));
+  const eventStore = openEncryptedLog({
+    db,
+    cipher,
+    ...(remote.eventStore === undefined ? {} : { remoteLog: remote.eventStore }),
+    ...(remote.dataKeys === undefined ? {} : { remoteKeys: remote.dataKeys }),
+    ...(inline && readStore instanceof SqliteReadStore ? { inlineProjector: readStore.inlineProjector, inlineCheckpoint: readStore.inlineCheckpoint } : {}),
+    cache: { cacheSize: config.DATA_KEY_CACHE_SIZE, cacheTtlMs: config.DATA_KEY_CACHE_TTL_MS },
+  });
 
   // A shared read store is fed by the lease holder alone; the other instances' runners follow its checkpoints.
   const lease = remote.lease;
@@ -113,7 +121,6 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const commands: CommandDeps = { store: eventStore, clock, consistency, observer: metrics };
   await bootstrap(config, commands);
 
-  const cipher = new FieldCipher(config.DATA_ENCRYPTION_KEY ?? loadOrCreateEncryptionKey(db));
   const sessionStore = remote.redis === undefined ? new SqliteSessionStore(db) : new RedisSessionStore(remote.redis);
   const sessionDeps: SessionDeps = { ...commands, sessions: sessionStore, ids };
   const now = () => clock.now();
@@ -148,6 +155,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const signingKey = config.TOKEN_SIGNING_KEY ?? loadOrCreateSigningKey(db);
   const tokens = new PlatformTokens(signingKey, config.TOKEN_TTL_SECONDS, readStore.access, clock);
   const storefront = openStorefront({ config, db, redis: remote.redis, sessions: sessionDeps, readStore, notifier, signingKey, cipher, jobs });
+  const erasure = erasureDeps(sessionDeps, readStore, eventStore, storefront, notifier);
   const health: HealthCheck = async () => {
     const checks: Record<string, { ok: boolean; detail?: string }> = {};
     try {
@@ -179,6 +187,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     health,
     webhooks,
     defaultCountryCode: config.DEFAULT_COUNTRY_CODE,
+    erasure,
   });
 
   return {
@@ -188,6 +197,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     readStore,
     commands,
     sessionDeps,
+    erasure,
     cipher,
     notifier,
     jobs,
@@ -205,6 +215,23 @@ export async function createService(config: Config, options: ServiceOptions = {}
       db.close();
     },
   };
+}
+
+/** Everything an erasure reaches outside the log: sessions, attribute values, keys, OTPs, attempt counters, the outbox. */
+function erasureDeps(
+  sessions: SessionDeps,
+  readStore: ReadStore,
+  eventStore: EncryptingEventStore,
+  storefront: Storefront,
+  notifier: Notifier,
+): ErasureDeps {
+  const { otps, attempts } = storefront.deps.signin;
+  const forget: ForgetRecipients[] = [
+    (applicationId, _userId, recipients) => otps.forget(applicationId, recipients),
+    (applicationId, userId) => attempts.reset(attemptKey(applicationId, userId)),
+  ];
+  if (notifier instanceof OutboxNotifier) forget.push((applicationId, _userId, recipients) => notifier.forget(applicationId, recipients));
+  return { sessions, userAttributes: readStore.userAttributes, keys: eventStore.keys, forget };
 }
 
 const systemContext = (name: string, company_id: string): CommandContext => ({

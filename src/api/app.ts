@@ -15,6 +15,8 @@ import { attributeRouters } from './platform/attributeRouters.js';
 import { errorHandler, notFoundRoute } from './errors.js';
 import { requestLogging, type Metrics } from './observability.js';
 import { customersRouter } from './platform/customers.js';
+import { customerPrivacyRouter } from './platform/customerPrivacy.js';
+import type { ErasureDeps } from '../commands/customer/erase.js';
 import { requirePlatformAccess, type PlatformTokens } from './platformAuth.js';
 import { APPLICATION_PREFIX, applicationRouter } from './application/index.js';
 import type { Storefront } from './application/storefront.js';
@@ -35,6 +37,8 @@ export interface AppDeps {
   health: HealthCheck;
   defaultCountryCode: number;
   webhooks: Webhooks;
+  /** Right to be forgotten: what an erasure touches besides the log. */
+  erasure: ErasureDeps;
   /** The storefront (Application) API; absent, only the platform API is served. */
   storefront?: Storefront;
 }
@@ -90,6 +94,7 @@ export function createApp(deps: AppDeps): Express {
   platform.use(...attributeRouters(deps));
   platform.use(eventsRouter({ store: deps.commands.store }));
   platform.use(webhooksRouter({ webhooks: deps.webhooks }));
+  platform.use(customerPrivacyRouter({ erasure: deps.erasure, readStore: deps.readStore, cipher: deps.cipher }));
   // Authenticate before parsing: an anonymous caller cannot make the server read a 1 MiB body.
   app.use(PLATFORM_PREFIX, requirePlatformAccess(deps.tokens, deps.readStore.access), json, platform);
 

@@ -13,6 +13,8 @@ import { createRandomIds } from '../shared/ids.js';
 import { toUserSchema } from '../api/platform/customerMapping.js';
 import { OutboxNotifier } from '../commands/notifications/outboxNotifier.js';
 import { addSubscriptionCommands, addWebhookCommands } from './eventCommands.js';
+import { eraseCustomer } from '../commands/customer/erase.js';
+import { eraseBody } from '../api/platform/customerPrivacy.js';
 
 const ids = createRandomIds();
 
@@ -88,7 +90,7 @@ projections
   .description('rebuild a read model (or all) from position zero and swap it in')
   .action(async (name: string | undefined) => {
     await withService(async (s) => {
-      if (!(s.eventStore instanceof SqliteEventStore) || s.config.MONGODB_URL !== undefined) {
+      if (!(s.eventStore.inner instanceof SqliteEventStore) || s.config.MONGODB_URL !== undefined) {
         throw new Error('rebuild in place is implemented for the embedded store; see README for MongoDB');
       }
       const store = s.eventStore;
@@ -105,6 +107,24 @@ projections
         const seconds = (Date.now() - started) / 1000;
         console.log(`${projection}: ${events} events in ${seconds.toFixed(2)} s`);
       }
+    });
+  });
+
+const users = program.command('users').description('customers');
+users
+  .command('erase <user_id>')
+  .requiredOption('--reason <text>', 'why the customer is erased (kept in the log)')
+  .option('--reason-id <id>', 'a ticket or request reference')
+  .description('right to be forgotten: destroy the customer\'s data key and drop their data from the read models')
+  .action(async (userId: string, options: { reason: string; reasonId?: string }) => {
+    const body = eraseBody.parse({ reason: options.reason, ...(options.reasonId === undefined ? {} : { reason_id: options.reasonId }) });
+    await withService(async (s) => {
+      const first = (await s.eventStore.readStream(userStream(userId)))[0];
+      if (first === undefined) throw new Error(`no customer ${userId}`);
+      const context = operatorContext('eraseCustomer', first.metadata.company_id);
+      context.metadata = { ...context.metadata, ...(first.metadata.application_id === undefined ? {} : { application_id: first.metadata.application_id }) };
+      await eraseCustomer(s.erasure, context, userId, body);
+      console.log(`erased ${userId}`);
     });
   });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ERASED } from './erased.js';
 
 export const emailEntry = z.object({
   email: z.string(),
@@ -69,9 +70,9 @@ export const customerEventSchemas = {
   UserUnblocked: z.object(reasonFields),
   UserArchived: z.object({ reason: z.string().optional(), reason_id: z.string().optional() }),
   UserRestored: z.object(reasonFields),
-  /** The PHC string (algorithm, parameters, salt, hash), never the password. */
+  /** The PHC string (algorithm, parameters, salt, hash), never the password; the marker once the person is erased. */
   UserPasswordSet: z.object({
-    password_hash: z.string().startsWith('$'),
+    password_hash: z.union([z.string().startsWith('$'), z.literal(ERASED)]),
     reason: z.enum(passwordReasons),
   }),
   /** One per failed sign-in, numbered by the attempt counter so concurrent failures all show. */
@@ -110,6 +111,11 @@ export const customerEventSchemas = {
     confirmed_by: z.enum(['otp', 'password']),
   }),
   UserDeletionCancelled: z.object({ deletion_id: z.string(), reason: z.string() }),
+  /**
+   * The person was erased (right to be forgotten): their data key is destroyed, so the personal
+   * fields of every earlier event read as the erased marker. Carries no personal data itself.
+   */
+  UserErased: z.object(reasonFields),
 } as const;
 
 type Schemas = typeof customerEventSchemas;

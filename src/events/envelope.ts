@@ -11,6 +11,11 @@ export interface EventMetadata {
   actor: Actor;
   correlation_id: string;
   causation_id?: string;
+  /**
+   * The event's personal values, encrypted with its person's data key (crypto-shredding). Only
+   * in the stored log: the encrypting event store removes it on read.
+   */
+  sealed?: string;
 }
 
 export interface NewEvent<Type extends string = string, Data = unknown> {

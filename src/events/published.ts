@@ -36,6 +36,7 @@ export const PUBLISHED_EVENTS: Readonly<Record<string, PublishedType>> = {
   UserUnblocked: { summary: 'A blocked customer was unblocked.' },
   UserArchived: { summary: 'A customer was archived (soft-deleted).' },
   UserRestored: { summary: 'An archived customer was restored.' },
+  UserErased: { summary: 'The person was erased (right to be forgotten): consumers holding copies of their data drop them. Earlier events of theirs now read with personal fields erased.' },
   UserDeletionRequested: { summary: 'The customer asked for their account to be deleted; it is archived at `delete_on` unless cancelled.' },
   UserDeletionCancelled: { summary: 'A pending account deletion was withdrawn (the customer signed in again).' },
   UserLockedOut: { summary: 'Too many failed sign-ins: password sign-in is refused until `until`.' },

@@ -15,7 +15,7 @@ export const userAttributeEventSchemas = {
     encrypted: z.boolean(),
     customer_overridden: z.boolean(),
   }),
-  UserAttributeDeleted: z.object({ ...identity, reason: z.enum(['deleted', 'definition_deleted']) }),
+  UserAttributeDeleted: z.object({ ...identity, reason: z.enum(['deleted', 'definition_deleted', 'user_erased']) }),
 } as const;
 
 type Schemas = typeof userAttributeEventSchemas;

@@ -44,6 +44,20 @@ function otpStoreConformance(name: string, open: () => Promise<{ store: OtpStore
       expect(await store.attempt('app1', 'f'.repeat(32), 'right', T0, TRIES)).toEqual({ ok: false, reason: 'not_found' });
     });
 
+    it('forgets every code and send window of an erased person’s addresses, and nobody else’s', async () => {
+      const mine = record({ recipient: '+919800000077' });
+      const reset = record({ recipient: '+919800000077', purpose: 'forgot' });
+      const theirs = record({ recipient: '+919800000078' });
+      for (const r of [mine, reset, theirs]) expect(await store.issue(r, OTP_LIMITS, T0)).toEqual({ ok: true });
+      await store.forget('app1', ['+919800000077']);
+      expect(await store.get(mine.request_id)).toBeNull();
+      expect(await store.get(reset.request_id)).toBeNull();
+      expect(await store.latest('app1', 'contact', '+919800000077', T0)).toBeNull();
+      expect(await store.get(theirs.request_id)).not.toBeNull();
+      // The send window went too: a new code may be sent at once.
+      expect(await store.issue(record({ recipient: '+919800000077' }), OTP_LIMITS, T0 + 1)).toEqual({ ok: true });
+    });
+
     it('lets a code be checked without using it up', async () => {
       const r = record();
       await store.issue(r, OTP_LIMITS, T0);

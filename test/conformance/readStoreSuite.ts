@@ -127,6 +127,23 @@ export function readStoreConformance(name: string, open: () => Promise<ReadStore
       expect((await store.customers.get(APP, 'u1'))?.deleted_on).toBeUndefined();
     });
 
+    it('keeps only a tombstone of an erased customer, found by no identifier, even when events come again', async () => {
+      const events = [
+        userEvent('u1', created('u1', 'erase.me@example.com', '9000000071', { first_name: 'Erin', last_name: 'Rased', gender: 'female', meta: { a: 1 } })),
+        userEvent('u2', created('u2', 'keep.me@example.com', '9000000072', { first_name: 'Kim' })),
+        userEvent('u1', { type: 'UserErased', data: { reason: 'request', reason_id: 'T-1' } }),
+      ];
+      await apply(events);
+      await apply(events);
+      const tombstone = await store.customers.get(APP, 'u1');
+      expect(tombstone).toMatchObject({ user_id: 'u1', username: '[erased]', emails: [], phone_numbers: [], meta: {}, archive: true, active: false });
+      expect(tombstone?.erased_on).toBeDefined();
+      expect(JSON.stringify(tombstone)).not.toMatch(/erase\.me|9000000071|Erin|Rased|female/);
+      for (const q of ['erase.me@example.com', '9000000071', 'user_u1', '[erased]']) expect(await ids(q, true)).toEqual([]);
+      expect(await ids('keep.me@example.com')).toEqual(['u2']);
+      expect(await store.customers.get(APP, 'u2')).toMatchObject({ first_name: 'Kim' });
+    });
+
     it('follows changed emails and phones, forgetting the old ones', async () => {
       await apply([
         userEvent('u1', created('u1', 'old@example.com', '9000000001')),

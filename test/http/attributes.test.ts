@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attributeDefinitionStream } from '../../src/events/attributeDefinitionEvents.js';
 import { userAttributeStream } from '../../src/events/userAttributeEvents.js';
-import type { SqliteEventStore } from '../../src/events/sqliteEventStore.js';
 import { SQLITE_FILE } from '../../src/main.js';
 import { rebuildSqliteProjection } from '../../src/projections/sqlite/rebuild.js';
 import { APP, CLIENT, OTHER_APP, OTHER_CLIENT, OTHER_COMPANY, call, startTestService, type TestService } from '../support/testService.js';
@@ -374,7 +373,8 @@ describe('encrypted attributes', () => {
     try {
       const eventRows = db.prepare<[string], { data: string }>('SELECT data FROM events WHERE stream = ?').all(userAttributeStream(definition._id, userId));
       expect(eventRows).toHaveLength(1);
-      expect(eventRows[0]?.data).toContain('enc:v1:');
+      // Sealed twice: with the master key as an encrypted attribute, then with the person's data key.
+      expect(eventRows[0]?.data).toContain('"value":"pii1:');
       const everything = [
         ...db.prepare<[], { data: string }>('SELECT data FROM events').all().map((r) => r.data),
         ...db.prepare<[], { doc: string }>('SELECT doc FROM user_attributes').all().map((r) => r.doc),
@@ -525,7 +525,7 @@ describe('the attributes read model', () => {
     t.service.db.prepare('DELETE FROM user_attribute_values WHERE definition_id = ?').run(definition._id);
     t.service.db.prepare('UPDATE user_attribute_counts SET n = n + 5 WHERE definition_id = ?').run(definition._id);
     t.service.db.prepare("UPDATE attribute_definitions SET doc = '{}' WHERE definition_id = ?").run(definition._id);
-    const { events } = rebuildSqliteProjection(t.service.db, t.service.eventStore as SqliteEventStore, 'attributes');
+    const { events } = rebuildSqliteProjection(t.service.db, t.service.eventStore, 'attributes');
     expect(events).toBeGreaterThan(before.values.length);
     expect(snapshot()).toEqual(before);
     const found = await filter({ conditions: [{ definition_id: definition._id, type: 'eq', value: 'twice' }] });

@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SqliteEventStore } from '../../src/events/sqliteEventStore.js';
 import { rebuildSqliteProjection } from '../../src/projections/sqlite/rebuild.js';
 import { COMPANY, call, startTestService, type TestService } from '../support/testService.js';
 
@@ -60,6 +59,23 @@ describe('operator CLI', () => {
     await expect(failing).rejects.toMatchObject({ code: 1 });
   });
 
+  it('erases a customer, with the reason required and kept in the log', async () => {
+    const user = (await call('POST', `${t.platformBase}/customers`, token, { phone_number: '9111111199', email: 'cli.erase.me@example.com', first_name: 'Cliff' }))
+      .body.user as { _id: string };
+    await expect(cli('users', 'erase', user._id)).rejects.toMatchObject({ code: 1 });
+    const { stdout } = await cli('users', 'erase', user._id, '--reason', 'asked by phone', '--reason-id', 'T-7');
+    expect(stdout).toContain(`erased ${user._id}`);
+    const got = (await call('GET', `${t.platformBase}/customers/${user._id}`, token)).body.user as Record<string, unknown>;
+    expect(got).toMatchObject({ username: '[erased]', emails: [], archive: true });
+    const raw = t.service.db.prepare('SELECT type, data, metadata FROM events WHERE stream = ?').all(`user-${user._id}`) as Array<{ type: string; data: string; metadata: string }>;
+    expect(raw.map((r) => r.type)).toEqual(['UserCreated', 'UserErased']);
+    expect(JSON.parse(raw[1]!.data)).toEqual({ reason: 'asked by phone', reason_id: 'T-7' });
+    expect(JSON.parse(raw[1]!.metadata)).toMatchObject({ actor: { type: 'system', id: 'cli' } });
+    expect(raw.some((r) => r.data.includes('cli.erase.me') || r.data.includes('Cliff'))).toBe(false);
+    const reused = await call('POST', `${t.platformBase}/customers`, token, { phone_number: '9111111199', email: 'cli.erase.me@example.com' });
+    expect(reused.status).toBe(200);
+  });
+
   it('rebuilding a read model from zero gives the same read model', async () => {
     for (let i = 0; i < 30; i += 1) {
       const res = await call('POST', `${t.platformBase}/customers`, token, { phone_number: `92000000${String(i).padStart(2, '0')}`, email: `r${i}@example.com` });
@@ -86,7 +102,7 @@ describe('operator CLI', () => {
     // Damage the live read model: the rebuild must repair it from the log alone.
     t.service.db.prepare("UPDATE customers SET first_name = 'damaged', doc = '{}' WHERE user_id = (SELECT MIN(user_id) FROM customers)").run();
     t.service.db.prepare('DELETE FROM customers_identifiers WHERE user_id = (SELECT MAX(user_id) FROM customers)').run();
-    const store = t.service.eventStore as SqliteEventStore;
+    const store = t.service.eventStore;
     const { events } = rebuildSqliteProjection(t.service.db, store, 'customers');
     expect(events).toBeGreaterThan(50);
     expect(snapshot()).toEqual(before);

@@ -14,6 +14,10 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { toUserSchema } from '../../src/api/platform/customerMapping.js';
 import type { EventMetadata, StoredEvent } from '../../src/events/envelope.js';
+import { DataKeys } from '../../src/events/dataKeys.js';
+import { openEventsSync } from '../../src/events/encryptingEventStore.js';
+import { SqliteDataKeyStore } from '../../src/events/sqliteDataKeyStore.js';
+import { FieldCipher } from '../../src/shared/fieldCipher.js';
 import { SQLITE_FILE } from '../../src/main.js';
 import { evolveCustomerView, type CustomerView } from '../../src/projections/customers/customerView.js';
 import { APP, APP_TOKEN, CLIENT, COMPANY, OTHER_APP, OTHER_CLIENT, OTHER_COMPANY } from '../support/testService.js';
@@ -155,6 +159,9 @@ function customersFromLog(file: string): { views: Map<string, CustomerView>; gap
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     const rows = db.prepare<[], EventRow>("SELECT * FROM events WHERE stream LIKE 'user-%' ORDER BY position").all();
+    // Personal fields are encrypted per person: open them with the keys and master key in the file.
+    const master = db.prepare<[], { value: string }>("SELECT value FROM settings WHERE name = 'data_encryption_key'").get()?.value ?? '';
+    const keys = new DataKeys(new SqliteDataKeyStore(db), new FieldCipher(master));
     const views = new Map<string, CustomerView>();
     const lastRevision = new Map<string, number>();
     const gaps: string[] = [];
@@ -162,7 +169,7 @@ function customersFromLog(file: string): { views: Map<string, CustomerView>; gap
       const expected = (lastRevision.get(row.stream) ?? -1) + 1;
       if (row.revision !== expected) gaps.push(`${row.stream}: revision ${row.revision} after ${expected - 1}`);
       lastRevision.set(row.stream, row.revision);
-      const stored: StoredEvent = {
+      const sealed: StoredEvent = {
         id: row.id,
         stream: row.stream,
         revision: row.revision,
@@ -173,6 +180,7 @@ function customersFromLog(file: string): { views: Map<string, CustomerView>; gap
         metadata: JSON.parse(row.metadata) as EventMetadata,
         occurred_at: row.occurred_at,
       };
+      const [stored = sealed] = openEventsSync([sealed], keys);
       const userId = row.stream.slice('user-'.length);
       const next = evolveCustomerView(views.get(userId) ?? null, stored);
       if (next !== null) views.set(userId, next);

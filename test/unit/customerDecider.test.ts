@@ -78,3 +78,26 @@ describe('customer decider', () => {
     expect(identifiersOf([created, archived].reduce(evolveCustomer, initialCustomerState()))).toEqual([]);
   });
 });
+
+describe('customer decider: erasure', () => {
+  const erased: CustomerEvent = { type: 'UserErased', data: { reason: 'GDPR request', reason_id: 'T-1' } };
+
+  it('erases a customer, archived or not, with the reason', () => {
+    spec([created]).when({ type: 'EraseCustomer', data: { reason: 'GDPR request', reason_id: 'T-1' } }).then([erased]);
+    spec([created, archived]).when({ type: 'EraseCustomer', data: { reason: 'GDPR request', reason_id: 'T-1' } }).then([erased]);
+  });
+
+  it('erasing again changes nothing, and no other command applies any more', () => {
+    spec([created, erased]).when({ type: 'EraseCustomer', data: { reason: 'again' } }).then([]);
+    spec([created, erased]).when({ type: 'UpdateCustomer', data: { first_name: 'Back' } }).thenFails('conflict', 'user_erased');
+    spec([created, erased]).when({ type: 'RestoreCustomer', data: { reason: 'undo' } }).thenFails('conflict', 'user_erased');
+  });
+
+  it('an erased customer holds no email, phone or username', () => {
+    expect(identifiersOf([created, erased].reduce(evolveCustomer, initialCustomerState()))).toEqual([]);
+  });
+
+  it('cannot erase a customer that does not exist', () => {
+    spec([]).when({ type: 'EraseCustomer', data: { reason: 'x' } }).thenFails('not_found');
+  });
+});

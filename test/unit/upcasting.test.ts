@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventCatalogue, upcast } from '../../src/events/catalogue.js';
 import type { Actor, NewEvent, StoredEvent } from '../../src/events/envelope.js';
 import { toEventData, toStoredEvent } from '../../src/events/eventStoreDbEventStore.js';
-import type { SqliteEventStore } from '../../src/events/sqliteEventStore.js';
 import { upcastWith } from '../../src/events/upcasting.js';
 import { ProjectionRunner } from '../../src/projections/runner.js';
 import { SqliteCheckpoints } from '../../src/projections/sqlite/sqliteReadStore.js';
@@ -102,7 +101,7 @@ describe('a v1 event stored in SQLite, read back through every path', () => {
     );
     await runner.catchUpAll();
     expect(seen.map((e) => [e.version, (e.data as { ended_by?: string }).ended_by])).toEqual([[2, 'user']]);
-    const [fromStream] = await (t.service.eventStore as SqliteEventStore).readStream('session-s1');
+    const [fromStream] = await t.service.eventStore.readStream('session-s1');
     expect(fromStream).toMatchObject({ version: 2, data: { ended_by: 'user' } });
   });
 });

@@ -21,6 +21,7 @@ const TITLES: Record<string, string> = {
   UserPrimaryContactSet: 'Primary email or mobile changed',
   UserDeletionRequested: 'Account deletion requested',
   UserDeletionCancelled: 'Account deletion cancelled',
+  UserErased: 'Customer erased',
 };
 
 /** When the waiting delete request, if any, archives the customer: the reply's `delete_on`. */

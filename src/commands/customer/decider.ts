@@ -18,6 +18,8 @@ export type CustomerState =
       profile: CustomerProfile;
       blocked: boolean;
       archived: boolean;
+      /** Erased for good: holds nothing, and no command changes it any more. */
+      erased?: boolean;
       /** PHC strings, newest first: the current password and enough history for reuse checks. */
       password_hashes: string[];
       social_links: SocialLink[];
@@ -32,6 +34,7 @@ export type CustomerCommand =
   | { type: 'UnblockCustomer'; data: Reason }
   | { type: 'ArchiveCustomer'; data: Partial<Reason> }
   | { type: 'RestoreCustomer'; data: Reason }
+  | { type: 'EraseCustomer'; data: Reason }
   | { type: 'RegisterCustomer'; data: Created; password_hash: string }
   /** A first sign-in with a provider: the customer and the provider link in one append, so both claims are made together. */
   | { type: 'CreateSocialCustomer'; data: Created; link: Extract<CustomerEvent, { type: 'UserSocialAccountLinked' }>['data'] }
@@ -62,6 +65,8 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
     case 'UserDeletionRequested':
     case 'UserDeletionCancelled':
       return evolveLifecycle(state, event);
+    case 'UserErased':
+      return { ...state, erased: true };
     case 'UserPasswordSet':
     case 'UserLoginFailed':
     case 'UserLockedOut':
@@ -95,6 +100,10 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState): 
     return [created, { type: 'UserPasswordSet', data: { password_hash: command.password_hash, reason: 'registration' } }];
   }
   if (state.status === 'absent') throw notFound('user');
+  if (state.erased === true) {
+    if (command.type === 'EraseCustomer') return [];
+    throw conflict('user_erased', 'user was erased and can no longer be changed');
+  }
   switch (command.type) {
     case 'UpdateCustomer': {
       if (state.archived) throw conflict('user_archived', 'user is archived: restore it before editing');
@@ -110,6 +119,8 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState): 
     case 'RestoreCustomer':
       if (!state.archived) throw conflict('user_not_archived', 'user is not archived');
       return [{ type: 'UserRestored', data: command.data }];
+    case 'EraseCustomer':
+      return [{ type: 'UserErased', data: command.data }];
     case 'SetPassword':
     case 'RecordLoginFailure':
     case 'VerifyContact':
@@ -147,9 +158,9 @@ export interface Identifier {
 export const phoneKey = (entry: Pick<PhoneEntry, 'country_code' | 'phone'>): string => `${entry.country_code}${entry.phone}`;
 export const emailKey = (entry: Pick<EmailEntry, 'email'>): string => entry.email.toLowerCase();
 
-/** What a customer in this state holds: nothing once archived, which is how archiving frees them. */
+/** What a customer in this state holds: nothing once archived or erased, which is how both free them. */
 export function identifiersOf(state: CustomerState): Identifier[] {
-  if (state.status === 'absent' || state.archived) return [];
+  if (state.status === 'absent' || state.archived || state.erased === true) return [];
   const { profile } = state;
   return [
     ...profile.emails.map((e) => ({ kind: 'email' as const, value: emailKey(e) })),

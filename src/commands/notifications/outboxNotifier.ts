@@ -25,6 +25,7 @@ export class OutboxNotifier implements Notifier {
       insert: db.prepare(
         'INSERT INTO outbox (created_at, application_id, channel, recipient, template, data) VALUES (?, ?, ?, ?, ?, ?)',
       ),
+      forget: db.prepare('DELETE FROM outbox WHERE application_id = ? AND recipient = ?'),
       latest: db.prepare<[number], { id: number; created_at: string; application_id: string; channel: string; recipient: string; template: string; data: string }>(
         'SELECT * FROM outbox ORDER BY id DESC LIMIT ?',
       ),
@@ -33,6 +34,11 @@ export class OutboxNotifier implements Notifier {
 
   async send(n: Notification): Promise<void> {
     this.statements.insert.run(this.now().toISOString(), n.application_id, n.channel, n.to, n.template, JSON.stringify(n.data));
+  }
+
+  /** An erased person's messages go with them. */
+  async forget(applicationId: string, recipients: string[]): Promise<void> {
+    for (const recipient of recipients) this.statements.forget.run(applicationId, recipient);
   }
 
   latest(limit: number): OutboxEntry[] {

@@ -3,16 +3,18 @@
  * number (sign-in, registration); `forgot`: the forgotten-password OTP; the `*_link` purposes
  * are codes mailed inside a link (password reset, contact verification, one-click sign-in).
  */
-export type OtpPurpose =
-  | 'contact'
-  | 'forgot'
-  | 'reset_link'
-  | 'verify_link'
-  | 'login_link'
-  /** Profile v2: an OTP to the shopper's current primary, then the proof it was entered, then an OTP to the new contact. */
-  | 'primary_check'
-  | 'primary_proof'
-  | 'contact_update';
+export const otpPurposes = [
+  'contact',
+  'forgot',
+  'reset_link',
+  'verify_link',
+  'login_link',
+  // Profile v2: an OTP to the shopper's current primary, then the proof it was entered, then an OTP to the new contact.
+  'primary_check',
+  'primary_proof',
+  'contact_update',
+] as const;
+export type OtpPurpose = (typeof otpPurposes)[number];
 
 /** A code as the store keeps it: only its HMAC, never the code. */
 export interface OtpRecord {
@@ -65,5 +67,7 @@ export interface OtpStore {
   attempt(applicationId: string, requestId: string, codeHash: string, now: number, options: AttemptOptions): Promise<AttemptResult>;
   /** The stored record (its hash included), for tests and operators; null once gone. */
   get(requestId: string): Promise<OtpRecord | null>;
+  /** Drops every code, live pointer and send window of these recipients (an erased person's addresses). */
+  forget(applicationId: string, recipients: string[]): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { HOUR_MS } from './otpRules.js';
-import type { AttemptFailure, AttemptOptions, AttemptResult, IssueLimits, IssueResult, OtpPurpose, OtpRecord, OtpStore } from './otpStore.js';
+import { otpPurposes, type AttemptFailure, type AttemptOptions, type AttemptResult, type IssueLimits, type IssueResult, type OtpPurpose, type OtpRecord, type OtpStore } from './otpStore.js';
 
 /**
  * The throttle of otpRules.decideIssue, atomically. KEYS: latest (hash request_id, sent_at),
@@ -129,6 +129,15 @@ export class RedisOtpStore implements OtpStore {
       tries: Number(raw.tries),
       consumed: raw.consumed === '1',
     };
+  }
+
+  async forget(applicationId: string, recipients: string[]): Promise<void> {
+    for (const recipient of recipients) {
+      const latest = otpPurposes.map((purpose) => this.latestKey(applicationId, purpose, recipient));
+      const requestIds = await Promise.all(latest.map((key) => this.redis.hget(key, 'request_id')));
+      const codes = requestIds.filter((id) => id !== null).map((id) => this.codeKey(id));
+      await this.redis.del(...latest, ...codes, this.windowKey(applicationId, recipient));
+    }
   }
 
   async close(): Promise<void> {}

@@ -53,6 +53,9 @@ export class SqliteOtpStore implements OtpStore {
       countTry: db.prepare('UPDATE otp_codes SET tries = tries + 1 WHERE request_id = ?'),
       consume: db.prepare('UPDATE otp_codes SET consumed = 1 WHERE request_id = ?'),
       purgeCodes: db.prepare('DELETE FROM otp_codes WHERE expires_at < ?'),
+      forgetCodes: db.prepare('DELETE FROM otp_codes WHERE application_id = ? AND recipient = ?'),
+      forgetLatest: db.prepare('DELETE FROM otp_latest WHERE application_id = ? AND recipient = ?'),
+      forgetWindow: db.prepare('DELETE FROM otp_send_windows WHERE application_id = ? AND recipient = ?'),
       purgeWindows: db.prepare('DELETE FROM otp_send_windows WHERE start < ?'),
     };
     const s = this.statements;
@@ -104,6 +107,15 @@ export class SqliteOtpStore implements OtpStore {
   async get(requestId: string): Promise<OtpRecord | null> {
     const row = this.statements.code.get(requestId);
     return row === undefined ? null : toRecord(row);
+  }
+
+  async forget(applicationId: string, recipients: string[]): Promise<void> {
+    const s = this.statements;
+    for (const recipient of recipients) {
+      s.forgetCodes.run(applicationId, recipient);
+      s.forgetLatest.run(applicationId, recipient);
+      s.forgetWindow.run(applicationId, recipient);
+    }
   }
 
   async close(): Promise<void> {}

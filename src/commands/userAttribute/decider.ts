@@ -17,7 +17,7 @@ export type UserAttributeState = { status: 'absent' } | { status: 'present'; att
 export type UserAttributeCommand =
   /** `attribute_id` names the record if this creates it; an existing record keeps its own. */
   | { type: 'SetUserAttribute'; attribute: StoredUserAttribute; customer_overridden?: boolean }
-  | { type: 'DeleteUserAttribute'; reason: 'deleted' | 'definition_deleted' };
+  | { type: 'DeleteUserAttribute'; reason: 'deleted' | 'definition_deleted' | 'user_erased' };
 
 export const initialUserAttributeState = (): UserAttributeState => ({ status: 'absent' });
 

@@ -1,3 +1,4 @@
+import { ERASED } from '../../events/personalDataCodec.js';
 import type { StoredEvent } from '../../events/envelope.js';
 import {
   ATTRIBUTE_DEFINITION_STREAM_PREFIX,
@@ -110,8 +111,12 @@ export function evolveUserAttributeView(
         revision: stored.revision,
       };
     }
-    case 'UserAttributeDeleted':
-      return view === null ? null : { ...view, deleted: true, updated_at: at, updated_by: actor, revision: stored.revision };
+    case 'UserAttributeDeleted': {
+      if (view === null) return null;
+      const deleted = { ...view, deleted: true, updated_at: at, updated_by: actor, revision: stored.revision };
+      // An erased person's value must not linger in the read model, even on a deleted row.
+      return event.data.reason === 'user_erased' ? { ...deleted, value: ERASED } : deleted;
+    }
     default:
       return view;
   }

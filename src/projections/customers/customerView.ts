@@ -2,6 +2,7 @@ import type { StoredEvent } from '../../events/envelope.js';
 import type { CustomerEvent, EmailEntry, PhoneEntry } from '../../events/customerEvents.js';
 import { USER_STREAM_PREFIX } from '../../events/customerEvents.js';
 import { applyContactEvent } from '../../commands/customer/contactChanges.js';
+import { ERASED } from '../../events/personalDataCodec.js';
 
 /** The customers read model's document: what list, search and get return, before mapping to the wire. */
 export interface CustomerView {
@@ -23,6 +24,8 @@ export interface CustomerView {
   active: boolean;
   archive: boolean;
   deleted_on?: string;
+  /** Set once the person was erased: the view is a tombstone without personal data. */
+  erased_on?: string;
   /** Whether a password is set; the hash itself never reaches a read model. */
   has_password?: boolean;
   created_at: string;
@@ -80,6 +83,8 @@ export function evolveCustomerView(view: CustomerView | null, stored: StoredEven
       const { deleted_on: _deleted, ...restored } = next;
       return { ...restored, archive: false };
     }
+    case 'UserErased':
+      return erasedView(next, at);
     case 'UserPasswordSet':
       return { ...view, has_password: true, revision: stored.revision };
     case 'UserLoginFailed':
@@ -96,8 +101,34 @@ export function evolveCustomerView(view: CustomerView | null, stored: StoredEven
   }
 }
 
+/**
+ * What remains of an erased customer: a tombstone that says the account existed and was erased
+ * (archived, so lists leave it out), with none of the person's data and no search keys.
+ */
+function erasedView(view: CustomerView, at: string): CustomerView {
+  return {
+    user_id: view.user_id,
+    application_id: view.application_id,
+    company_id: view.company_id,
+    username: ERASED,
+    meta: {},
+    phone_numbers: [],
+    emails: [],
+    account_type: view.account_type,
+    active: false,
+    archive: true,
+    deleted_on: at,
+    erased_on: at,
+    created_at: view.created_at,
+    updated_at: at,
+    seq: view.seq,
+    revision: view.revision,
+  };
+}
+
 /** Lookup keys a customer can be found by: normalized so a search need not guess the spelling. */
 export function searchKeysOf(view: CustomerView): Array<{ kind: string; value: string }> {
+  if (view.erased_on !== undefined) return [];
   return [
     ...view.emails.map((e) => ({ kind: 'email', value: e.email.toLowerCase() })),
     ...view.phone_numbers.flatMap((p) => [

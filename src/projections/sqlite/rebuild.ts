@@ -1,4 +1,5 @@
-import { categoryOf, type SqliteEventStore } from '../../events/sqliteEventStore.js';
+import { categoryOf } from '../../events/sqliteEventStore.js';
+import type { SyncEventLog } from '../../events/encryptingEventStore.js';
 import type { SqliteDatabase } from '../../shared/sqlite.js';
 import { createSqliteProjections, SqliteCheckpoints } from './sqliteReadStore.js';
 
@@ -16,7 +17,7 @@ export interface RebuildProgress {
  */
 export function rebuildSqliteProjection(
   db: SqliteDatabase,
-  store: SqliteEventStore,
+  store: SyncEventLog,
   name: string,
   onProgress: RebuildProgress = () => {},
 ): { events: number } {

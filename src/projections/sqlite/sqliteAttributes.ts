@@ -98,6 +98,8 @@ export class SqliteAttributesReadModel {
          ON CONFLICT (application_id, definition_id, value) DO UPDATE SET n = n + 1`,
       ),
       countDown: db.prepare(`UPDATE ${this.countsTable} SET n = n - 1 WHERE application_id = ? AND definition_id = ? AND value = ?`),
+      // A value nobody holds any more is not kept: it may be the last trace of an erased person.
+      dropUnheld: db.prepare(`DELETE FROM ${this.countsTable} WHERE application_id = ? AND definition_id = ? AND value = ? AND n <= 0`),
       cascadeCounts: db.prepare(`DELETE FROM ${this.countsTable} WHERE application_id = ? AND definition_id = ?`),
       populationUp: db.prepare(
         `INSERT INTO ${this.populationsTable} (application_id, definition_id, n) VALUES (?, ?, 1)
@@ -256,7 +258,11 @@ export class SqliteAttributesReadModel {
     const { application_id, definition_id, user_id } = view;
     this.statements.putValue.run(application_id, definition_id, user_id, view.attribute_id, view.seq, view.revision, view.deleted ? 1 : 0, JSON.stringify(view));
     const [before, after] = [countedValues(stored, definition), countedValues(view, definition)];
-    for (const value of before) if (!after.has(value)) this.statements.countDown.run(application_id, definition_id, value);
+    for (const value of before) {
+      if (after.has(value)) continue;
+      this.statements.countDown.run(application_id, definition_id, value);
+      this.statements.dropUnheld.run(application_id, definition_id, value);
+    }
     for (const value of after) if (!before.has(value)) this.statements.countUp.run(application_id, definition_id, value);
     if (before.size === 0 && after.size > 0) this.statements.populationUp.run(application_id, definition_id);
     if (before.size > 0 && after.size === 0) this.statements.populationDown.run(application_id, definition_id);
