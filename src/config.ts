@@ -49,6 +49,14 @@ export const configSchema = z.object({
   SIGNIN_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(60),
   SIGNIN_RATE_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).max(1_000_000).default(20),
   OTP_LENGTH: z.enum(['4', '6'], { error: 'must be 4 or 6' }).default('6').transform((v) => (v === '4' ? 4 : 6)),
+  /** Hosts, addresses or CIDR ranges group imports may fetch from although private or loopback. */
+  GROUP_IMPORT_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0)),
+  GROUP_IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024 * 1024).default(20 * 1024 * 1024),
+  GROUP_IMPORT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(24 * 60 * 60 * 1000).default(10 * 60 * 1000),
+  GROUP_IMPORT_BATCH_ROWS: z.coerce.number().int().min(1).max(5000).default(1000),
   NOTIFY_WEBHOOK_URL: optionalUrl.refine(
     (v) => v === undefined || (/^https?:\/\//i.test(v) && URL.canParse(v)),
     'must be an http:// or https:// URL',

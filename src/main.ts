@@ -27,6 +27,10 @@ import { openStorefront } from './api/application/storefront.js';
 import { WebhookNotifier, registerWebhookDelivery } from './commands/notifications/webhookNotifier.js';
 import type { JobQueue } from './jobs/jobQueue.js';
 import { openJobQueue, type JobQueueTuning } from './jobs/openJobQueue.js';
+import { registerGroupJobs } from './commands/group/groupJobs.js';
+import { resumeGroupJobs } from './commands/group/resumeGroupJobs.js';
+import { GroupConditionReactor } from './commands/group/conditionReactor.js';
+import type { GroupJobDeps } from './commands/group/groupJob.js';
 
 export interface ServiceOptions {
   clock?: Clock;
@@ -111,7 +115,29 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const notifier =
     options.notifier ?? (config.NOTIFY_WEBHOOK_URL === undefined ? new OutboxNotifier(db, now) : new WebhookNotifier(jobs, cipher, ids, now));
   metrics.observeJobQueue('jobs', () => jobs.depth());
-  if (options.runJobs !== false) jobs.start();
+  const groupImports = {
+    allowedHosts: config.GROUP_IMPORT_ALLOWED_HOSTS,
+    maxBytes: config.GROUP_IMPORT_MAX_BYTES,
+    timeoutMs: config.GROUP_IMPORT_TIMEOUT_MS,
+  };
+  const groupJobs: GroupJobDeps = {
+    commands,
+    groups: readStore.groups,
+    customers: readStore.customers,
+    definitions: readStore.attributeDefinitions,
+    values: readStore.userAttributes,
+    limits: groupImports,
+    batchSize: config.GROUP_IMPORT_BATCH_ROWS,
+  };
+  registerGroupJobs(jobs, groupJobs);
+  const groupConditions = new GroupConditionReactor(groupJobs, readStore.checkpoints, { pollMs: Math.max(config.PROJECTION_POLL_MS, 50), logger });
+  if (options.runJobs !== false) {
+    // A job queued by a command whose process died before the enqueue is put back here.
+    await resumeGroupJobs(jobs, readStore);
+    await groupConditions.init();
+    groupConditions.start();
+    jobs.start();
+  }
 
   const signingKey = config.TOKEN_SIGNING_KEY ?? loadOrCreateSigningKey(db);
   const tokens = new PlatformTokens(signingKey, config.TOKEN_TTL_SECONDS, readStore.access, clock);
@@ -146,6 +172,8 @@ export async function createService(config: Config, options: ServiceOptions = {}
     logger,
     health,
     defaultCountryCode: config.DEFAULT_COUNTRY_CODE,
+    jobs,
+    groupImports,
   });
 
   return {
@@ -162,6 +190,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     db,
     logger,
     async close() {
+      await groupConditions.stop();
       await jobs.close();
       await runner.stop();
       await remote.close();

@@ -10,6 +10,9 @@ import { sessionsRouter } from './platform/sessions.js';
 import { eventsRouter } from './platform/events.js';
 import { customerHistoryRouter } from './platform/customerHistory.js';
 import { attributeRouters } from './platform/attributeRouters.js';
+import { groupsRouter } from './platform/groups.js';
+import type { JobQueue } from '../jobs/jobQueue.js';
+import type { FetchLimits } from '../commands/group/fileFetch.js';
 import { errorHandler, notFoundRoute } from './errors.js';
 import { requestLogging, type Metrics } from './observability.js';
 import { customersRouter } from './platform/customers.js';
@@ -32,6 +35,8 @@ export interface AppDeps {
   logger: Logger;
   health: HealthCheck;
   defaultCountryCode: number;
+  jobs: JobQueue;
+  groupImports: FetchLimits;
   /** The storefront (Application) API; absent, only the platform API is served. */
   storefront?: Storefront;
 }
@@ -77,6 +82,19 @@ export function createApp(deps: AppDeps): Express {
   app.use(PLATFORM_PREFIX, customerHistoryRouter({ store: deps.commands.store }));
   app.use(PLATFORM_PREFIX, platformConfigRouter({ commands: deps.commands, platformConfigs: deps.readStore.platformConfigs, cipher: deps.cipher }));
   app.use(PLATFORM_PREFIX, ...attributeRouters(deps));
+  // Before the customers router: it also serves /customers/:user_id/user_groups.
+  app.use(
+    PLATFORM_PREFIX,
+    groupsRouter({
+      commands: deps.commands,
+      groups: deps.readStore.groups,
+      customers: deps.readStore.customers,
+      definitions: deps.readStore.attributeDefinitions,
+      jobs: deps.jobs,
+      ids: deps.ids,
+      limits: deps.groupImports,
+    }),
+  );
   app.use(
     PLATFORM_PREFIX,
     customersRouter({

@@ -3,6 +3,7 @@ import { accessEventSchemas } from './accessEvents.js';
 import { attributeDefinitionEventSchemas } from './attributeDefinitionEvents.js';
 import { attributeSlugEventSchemas } from './attributeSlugEvents.js';
 import { customerEventSchemas } from './customerEvents.js';
+import { groupEventSchemas } from './groupEvents.js';
 import { identifierEventSchemas } from './identifierEvents.js';
 import { platformConfigEventSchemas } from './platformConfigEvents.js';
 import { sessionEventSchemas } from './sessionEvents.js';
@@ -19,6 +20,7 @@ export const eventCatalogue: Record<string, { version: number; schema: z.ZodType
     ...attributeDefinitionEventSchemas,
     ...attributeSlugEventSchemas,
     ...userAttributeEventSchemas,
+    ...groupEventSchemas,
   }).map(([type, schema]) => [
     type,
     { version: 1, schema },

@@ -14,6 +14,10 @@ export const PUBLISHED_EVENT_TYPES: ReadonlySet<string> = new Set([
   'SessionStarted',
   'SessionEnded',
   'PlatformConfigUpdated',
+  'UserGroupCreated',
+  'UserGroupUpdated',
+  'UserGroupJobFinished',
+  'UserGroupMembersChanged',
 ]);
 
 export interface PublishedEvent {
@@ -28,6 +32,11 @@ export interface PublishedEvent {
 
 /** Provider secrets stay inside even in their encrypted form. */
 function publishedData(event: StoredEvent): unknown {
+  if (event.type === 'UserGroupMembersChanged') {
+    // Rejected CSV rows quote the file (emails, phone numbers): they stay in the import's report.
+    const { rejected: _rows, ...rest } = event.data as { rejected?: unknown };
+    return rest;
+  }
   if (event.type !== 'PlatformConfigUpdated') return event.data;
   const { config, ...rest } = event.data as { config: Record<string, unknown> };
   const { social_tokens: _secrets, ...publicConfig } = config;

@@ -7,6 +7,8 @@ import type { CheckpointStore, Projection, ReadStore } from '../readStore.js';
 import { platformConfigStreamPrefixes } from '../platformConfigs/platformConfigView.js';
 import { SqliteAccessReadModel } from './sqliteAccess.js';
 import { SqliteAttributesReadModel } from './sqliteAttributes.js';
+import { SqliteGroupsReadModel } from './sqliteGroups.js';
+import { groupStreamPrefixes } from '../groups/groupView.js';
 import { SqlitePlatformConfigReadModel } from './sqlitePlatformConfigs.js';
 import { registerRegexp, SqliteCustomersReadModel } from './sqliteCustomers.js';
 
@@ -63,6 +65,7 @@ export function createSqliteProjections(db: SqliteDatabase, suffix = '') {
   const access = new SqliteAccessReadModel(db, suffix);
   const platformConfigs = new SqlitePlatformConfigReadModel(db, `platform_configs${suffix}`);
   const attributes = new SqliteAttributesReadModel(db, suffix);
+  const groups = new SqliteGroupsReadModel(db, suffix);
   const projections: SqliteProjection[] = [
     sqliteProjection('customers', customersStreamPrefixes, [customers.table, customers.identifiersTable], (e) =>
       customers.applySync(e),
@@ -70,8 +73,9 @@ export function createSqliteProjections(db: SqliteDatabase, suffix = '') {
     sqliteProjection('access', accessStreamPrefixes, access.tables, (e) => access.applySync(e)),
     sqliteProjection('platformConfigs', platformConfigStreamPrefixes, [platformConfigs.table], (e) => platformConfigs.applySync(e)),
     sqliteProjection('attributes', attributeStreamPrefixes, attributes.tables, (e) => attributes.applySync(e)),
+    sqliteProjection('groups', groupStreamPrefixes, groups.tables, (e) => groups.applySync(e)),
   ];
-  return { customers, access, platformConfigs, attributes, projections };
+  return { customers, access, platformConfigs, attributes, groups, projections };
 }
 
 export class SqliteReadStore implements ReadStore {
@@ -80,6 +84,7 @@ export class SqliteReadStore implements ReadStore {
   readonly platformConfigs;
   readonly attributeDefinitions;
   readonly userAttributes;
+  readonly groups;
   readonly projections: SqliteProjection[];
   readonly checkpoints: SqliteCheckpoints;
 
@@ -91,6 +96,7 @@ export class SqliteReadStore implements ReadStore {
     this.platformConfigs = built.platformConfigs;
     this.attributeDefinitions = built.attributes.definitions;
     this.userAttributes = built.attributes.values;
+    this.groups = built.groups;
     this.projections = built.projections;
     this.checkpoints = new SqliteCheckpoints(db);
   }
