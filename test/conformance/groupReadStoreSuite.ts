@@ -82,13 +82,14 @@ export function groupReadStoreConformance(name: string, open: () => Promise<Read
       const group = created('g1', 1, fields('a'));
       await apply([group, stored(groupStream('g1'), 'UserGroupJobQueued', { group_id: 'g1', application_id: APP, job_id: 'j1', kind: 'csv', file_url: 'http://x' })]);
       expect((await store.groups.get(APP, 'g1'))?.status).toBe('pending');
+      const started = stored(groupStream('g1'), 'UserGroupJobStarted', { group_id: 'g1', application_id: APP, job_id: 'j1' });
       const batch = members(groupImportStream('j1'), 'g1', ['u1'], [], {
         source: { type: 'csv', job_id: 'j1' },
         rejected: [{ row: 2, column: 'email', value: 'x@y.z', reason: 'no such user' }],
         rows_through: 2,
       });
       const finished = stored(groupStream('g1'), 'UserGroupJobFinished', { group_id: 'g1', application_id: APP, job_id: 'j1', outcome: 'completed', rows: 2, error_count: 1 });
-      await apply([stored(groupStream('g1'), 'UserGroupJobStarted', { group_id: 'g1', application_id: APP, job_id: 'j1' }), batch, finished]);
+      await apply([started, batch, finished]);
       await apply([batch, finished]);
       expect(await store.groups.get(APP, 'g1')).toMatchObject({ status: 'completed', error_count: 1, error_job: 'j1' });
       expect(await store.groups.importErrors(APP, 'j1')).toEqual([{ job_id: 'j1', row: 2, column: 'email', value: 'x@y.z', reason: 'no such user' }]);
