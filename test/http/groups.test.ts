@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { groupImportStream, groupMembersStream, groupStream } from '../../src/events/groupEvents.js';
+import type { SqliteEventStore } from '../../src/events/sqliteEventStore.js';
+import { rebuildSqliteProjection } from '../../src/projections/sqlite/rebuild.js';
 import { APP, OTHER_APP, OTHER_CLIENT, OTHER_COMPANY, call, startTestService, type TestService } from '../support/testService.js';
 import { eventually, startFileServer, type FileServer } from '../support/fileServer.js';
 
@@ -251,5 +253,17 @@ describe('CSV imports', () => {
     expect(done.status).toBe('failed');
     const finish = (await t.service.eventStore.readStream(groupStream(group._id))).find((e) => e.type === 'UserGroupJobFinished');
     expect((finish?.data as { reason: string }).reason).toContain('action');
+  });
+});
+
+describe('rebuilding the groups read model', () => {
+  it('rebuilds groups, members and reports from the log into the same answers', async () => {
+    const before = await call('GET', `${groups()}?page_size=500`, token);
+    const memberships = await Promise.all(users.map((u) => call('GET', `${P()}/customers/${u.id}/user_groups`, token)));
+    rebuildSqliteProjection(t.service.db, t.service.eventStore as SqliteEventStore, 'groups');
+    expect((await call('GET', `${groups()}?page_size=500`, token)).body).toEqual(before.body);
+    const after = await Promise.all(users.map((u) => call('GET', `${P()}/customers/${u.id}/user_groups`, token)));
+    expect(after.map((r) => r.body)).toEqual(memberships.map((r) => r.body));
+    expect(memberships.some((r) => (r.body.items as unknown[]).length > 0)).toBe(true);
   });
 });
