@@ -15,6 +15,7 @@ import { LOAD, measure, type LoadResult, type LoadSpec } from './load.js';
 import { memoryOf, spawnNode, type Child } from './processes.js';
 import { createCustomerLoad, getByIdLoad, listByEmailLoad, listByEmailPath } from './scenarios.js';
 import { seedCustomers } from './seed.js';
+import { groupBenchmarks } from './groups.js';
 import { expectOk, platformToken, PLATFORM_PATH, startService } from './service.js';
 import { rawInsertFloor } from './sqliteFloor.js';
 
@@ -111,6 +112,16 @@ async function main(): Promise<void> {
       `${LOAD.warmupSeconds} s warm-up + ${LOAD.durationSeconds} s measured; floor measured before each`,
   );
   const floorServer = await spawnNode('bench/floor.ts', {}, '/floor');
+  // `npm run bench -- --only=groups` runs the customer-group benchmarks alone.
+  if (process.argv.includes('--only=groups')) {
+    try {
+      rows.push(...(await groupBenchmarks({ floorServer, freshDir, log })));
+    } finally {
+      await floorServer.stop();
+    }
+    printTable();
+    return;
+  }
   try {
     log('1/5 create customer over HTTP, synchronous=NORMAL then FULL (fresh data directories)');
     const normal = await createCustomers(floorServer, 'NORMAL', 8);
@@ -229,6 +240,9 @@ async function main(): Promise<void> {
     } finally {
       await server.stop();
     }
+
+    log('customer groups: CSV imports and membership queries');
+    rows.push(...(await groupBenchmarks({ floorServer, freshDir, log })));
   } finally {
     await floorServer.stop();
   }
