@@ -30,10 +30,17 @@ export class GroupConditionReactor {
 
   /** Applies what is new; resolves with the number of attribute events read. */
   async runOnce(): Promise<number> {
+    // Read the head first: when nothing matches, the checkpoint moves to it and skips nothing.
+    const head = await this.deps.commands.store.headPosition();
     const after = await this.checkpoints.get(NAME);
+    if (after >= head) return 0;
     const events = await this.deps.commands.store.readAll({ after, limit: BATCH, streamPrefixes: [USER_ATTRIBUTE_STREAM_PREFIX] });
     const last = events.at(-1);
-    if (last === undefined) return 0;
+    if (last === undefined) {
+      // A quiet filter must not rescan the same stretch of the log at every poll.
+      await this.checkpoints.set(NAME, head);
+      return 0;
+    }
     // Decide on read models that include these events.
     await this.deps.commands.consistency.waitFor(last.position);
     for (const [key, users] of touched(events)) {
