@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { groupImportStream, groupMembersStream, groupStream } from '../../src/events/groupEvents.js';
 import type { SqliteEventStore } from '../../src/events/sqliteEventStore.js';
 import { rebuildSqliteProjection } from '../../src/projections/sqlite/rebuild.js';
-import { APP, OTHER_APP, OTHER_CLIENT, OTHER_COMPANY, call, startTestService, type TestService } from '../support/testService.js';
+import { importCsv } from '../../src/commands/group/csvImport.js';
+import type { GroupJobDeps } from '../../src/commands/group/groupJob.js';
+import type { EventStore } from '../../src/events/eventStore.js';
+import { APP, COMPANY, OTHER_APP, OTHER_CLIENT, OTHER_COMPANY, call, startTestService, type TestService } from '../support/testService.js';
 import { eventually, startFileServer, type FileServer } from '../support/fileServer.js';
 
 type Json = Record<string, unknown>;
@@ -232,6 +235,47 @@ describe('CSV imports', () => {
     expect(through).toEqual([...through].sort((x, y) => x - y));
     expect(new Set(through).size).toBe(through.length);
     expect(await isMember(group._id, users[3]?.id ?? '')).toBe(true);
+  });
+
+  it('resumes a run that died between batches after the last batch it wrote, adding nobody twice', async () => {
+    const created = await createGroup({ name: 'crashing import' });
+    const real = t.service.eventStore;
+    let batches = 0;
+    // The process "dies" on its third batch: two are in the log, the third never reaches it.
+    const dying: EventStore = Object.assign(Object.create(real) as EventStore, {
+      append: async (requests: Parameters<EventStore['append']>[0]) => {
+        if (requests.some((r) => r.stream.startsWith('userGroupImport-')) && (batches += 1) > 2) throw new Error('simulated crash');
+        return real.append(requests);
+      },
+    });
+    const deps = (store: EventStore): GroupJobDeps => ({
+      commands: { ...t.service.commands, store },
+      groups: t.service.readStore.groups,
+      customers: t.service.readStore.customers,
+      definitions: t.service.readStore.attributeDefinitions,
+      values: t.service.readStore.userAttributes,
+      limits: { allowedHosts: ['127.0.0.1'], maxBytes: 1_000_000, timeoutMs: 10_000 },
+      batchSize: 2,
+    });
+    const payload = {
+      group_id: created._id,
+      application_id: APP,
+      company_id: COMPANY,
+      job_id: 'crash-job-1',
+      kind: 'csv' as const,
+      file_url: files.url('/members.csv'),
+      actor: { type: 'platform_client' as const, id: 'client-559' },
+    };
+    await expect(importCsv(deps(dying), payload)).rejects.toThrow('simulated crash');
+    expect(await importCsv(deps(real), payload)).toEqual({ rows: 7, error_count: 2 });
+    const written = (await real.readStream(groupImportStream('crash-job-1'))).map(
+      (e) => e.data as { added: string[]; removed: string[]; rejected?: Array<{ row: number }>; rows_through: number },
+    );
+    expect(written.map((b) => b.rows_through)).toEqual([2, 4, 6, 7]);
+    const added = written.flatMap((b) => b.added);
+    expect(added.sort()).toEqual([users[0]?.id, users[1]?.id, users[2]?.id, users[3]?.id].map(String).sort());
+    expect(written.flatMap((b) => b.removed)).toEqual([users[1]?.id]);
+    expect(written.flatMap((b) => b.rejected ?? []).map((r) => r.row)).toEqual([4, 6]);
   });
 
   it('refuses private and loopback addresses not allowed by the operator, before queueing anything', async () => {
