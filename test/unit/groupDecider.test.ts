@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decideGroup, evolveGroup, initialGroupState, type GroupCommand, type GroupState } from '../../src/commands/group/decider.js';
-import { isPrivateAddress } from '../../src/commands/group/fileFetch.js';
+import { checkFileUrl, isPrivateAddress } from '../../src/commands/group/fileFetch.js';
 import type { GroupEvent, GroupFields } from '../../src/events/groupEvents.js';
 import { reportCsv } from '../../src/api/platform/groupMapping.js';
 import { deciderSpec } from '../support/deciderSpec.js';
@@ -63,6 +63,15 @@ describe('import safety helpers', () => {
       expect(isPrivateAddress(address), address).toBe(true);
     }
     for (const address of ['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '::ffff:8.8.8.8']) expect(isPrivateAddress(address), address).toBe(false);
+  });
+
+  it('judges a host name by the addresses it resolves to, unless the operator allows the name', async () => {
+    const limits = { maxBytes: 1000, timeoutMs: 1000 };
+    await expect(checkFileUrl('http://localhost:1/a.csv', { ...limits, allowedHosts: [] })).rejects.toThrow(/private or loopback/);
+    await expect(checkFileUrl('http://localhost:1/a.csv', { ...limits, allowedHosts: ['localhost'] })).resolves.toBeInstanceOf(URL);
+    await expect(checkFileUrl('http://127.0.0.9:1/a.csv', { ...limits, allowedHosts: ['127.0.0.0/8'] })).resolves.toBeInstanceOf(URL);
+    await expect(checkFileUrl('file:///etc/passwd', { ...limits, allowedHosts: [] })).rejects.toThrow(/http/);
+    await expect(checkFileUrl('http://user:pw@example.com/a.csv', { ...limits, allowedHosts: [] })).rejects.toThrow(/credentials/);
   });
 
   it('writes a report a spreadsheet will not run as formulas', () => {

@@ -67,7 +67,8 @@ export class MongoCustomersReadModel implements CustomersReadModel {
       if (key === 'user_id') found.set(view.user_id, view.user_id);
       else for (const k of searchKeysOf(view)) if (kinds.includes(k.kind) && !found.has(k.value)) found.set(k.value, view.user_id);
     }
-    return new Map([...found].filter(([value]) => values.includes(value)));
+    const asked = new Set(values);
+    return new Map([...found].filter(([value]) => asked.has(value)));
   }
 
   async get(applicationId: string, userId: string): Promise<CustomerView | null> {
