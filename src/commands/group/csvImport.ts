@@ -137,7 +137,9 @@ export async function importCsv(deps: GroupJobDeps, payload: GroupJobPayload): P
   } catch (error) {
     if (error instanceof GroupJobFailure || (error as { permanent?: unknown }).permanent !== undefined) throw error;
     const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('CSV_')) throw new GroupJobFailure(`the file is not valid CSV: ${(error as Error).message}`);
+    // csv-parse's messages can quote the file; the reason is published, so it names only the code and line.
+    const line = (error as { lines?: unknown }).lines;
+    if (typeof code === 'string' && code.startsWith('CSV_')) throw new GroupJobFailure(`the file is not valid CSV (${code}${typeof line === 'number' ? ` at line ${line}` : ''})`);
     throw error;
   }
   await flush();
