@@ -81,6 +81,7 @@ export const groupListQuery = z.object({
   page_size: pageNumber(10, 500),
   name: optionalText,
   type: groupType.optional(),
-  status: z.enum(['pending', 'in_progress', 'completed', 'failed'], { error: 'must be one of pending, in_progress, completed, failed' }).optional(),
+  // The contract types it as free text: an unknown status matches no group rather than being refused.
+  status: z.string().trim().max(50, 'must be at most 50 characters').optional(),
   group_uid: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').optional(),
 });
