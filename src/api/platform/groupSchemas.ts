@@ -82,6 +82,6 @@ export const groupListQuery = z.object({
   name: optionalText,
   type: groupType.optional(),
   // The contract types it as free text: an unknown status matches no group rather than being refused.
-  status: z.string().trim().max(50, 'must be at most 50 characters').optional(),
+  status: optionalText,
   group_uid: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').optional(),
 });
