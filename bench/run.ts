@@ -16,6 +16,7 @@ import { memoryOf, spawnNode, type Child } from './processes.js';
 import { createCustomerLoad, getByIdLoad, listByEmailLoad, listByEmailPath } from './scenarios.js';
 import { seedCustomers } from './seed.js';
 import { embeddedLog, expectOk, platformToken, PLATFORM_PATH, startService } from './service.js';
+import { groupBenchmarks } from './groups.js';
 import { rawInsertFloor } from './sqliteFloor.js';
 import { attributeBenchmarks } from './attributes.js';
 import { sessionBenchmarks } from './sessions.js';
@@ -72,7 +73,7 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
 }
 
-const SECTIONS = ['customers', 'attributes', 'sessions', 'signin'] as const;
+const SECTIONS = ['customers', 'attributes', 'groups', 'sessions', 'signin'] as const;
 type Section = (typeof SECTIONS)[number];
 const isSection = (name: string): name is Section => (SECTIONS as readonly string[]).includes(name);
 
@@ -97,6 +98,7 @@ async function main(): Promise<void> {
     if (sections.has('customers')) await customerBenchmarks(floorServer);
     if (sections.has('attributes')) rows.push(...(await attributeBenchmarks({ floorServer, freshDir, log })));
     if (sections.has('sessions')) rows.push(...(await sessionBenchmarks({ floorServer, freshDir, log })));
+    if (sections.has('groups')) rows.push(...(await groupBenchmarks({ floorServer, freshDir, log })));
   } finally {
     await floorServer.stop();
   }

@@ -67,6 +67,14 @@ export const configSchema = z.object({
   GOOGLE_JWKS_URL: providerUrl('https://www.googleapis.com/oauth2/v3/certs'),
   APPLE_JWKS_URL: providerUrl('https://appleid.apple.com/auth/keys'),
   FACEBOOK_GRAPH_URL: providerUrl('https://graph.facebook.com/v19.0'),
+  /** Hosts, addresses or CIDR ranges group imports may fetch from although private or loopback. */
+  GROUP_IMPORT_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0)),
+  GROUP_IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024 * 1024).default(20 * 1024 * 1024),
+  GROUP_IMPORT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(24 * 60 * 60 * 1000).default(10 * 60 * 1000),
+  GROUP_IMPORT_BATCH_ROWS: z.coerce.number().int().min(1).max(5000).default(1000),
   NOTIFY_WEBHOOK_URL: optionalUrl.refine(
     (v) => v === undefined || (/^https?:\/\//i.test(v) && URL.canParse(v)),
     'must be an http:// or https:// URL',

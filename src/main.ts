@@ -35,6 +35,10 @@ import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { registerWebhookDeliveries } from './webhooks/delivery.js';
 import { Webhooks } from './webhooks/webhooks.js';
 import { registerAccountDeletion } from './commands/customer/deletion.js';
+import { registerGroupJobs } from './commands/group/groupJobs.js';
+import { resumeGroupJobs } from './commands/group/resumeGroupJobs.js';
+import { GroupConditionReactor } from './commands/group/conditionReactor.js';
+import type { GroupJobDeps } from './commands/group/groupJob.js';
 
 export interface ServiceOptions {
   clock?: Clock;
@@ -146,8 +150,28 @@ export async function createService(config: Config, options: ServiceOptions = {}
   registerWebhookDeliveries(jobs, webhookRegistry, cipher, { now, timeoutMs: config.WEBHOOK_TIMEOUT_MS, onSettled: () => webhookDispatcher.nudge() });
   const webhooks = new Webhooks({ commands, registry: webhookRegistry, jobs, cipher, ids });
   metrics.observeJobQueue('jobs', () => jobs.depth());
+  const groupImports = {
+    allowedHosts: config.GROUP_IMPORT_ALLOWED_HOSTS,
+    maxBytes: config.GROUP_IMPORT_MAX_BYTES,
+    timeoutMs: config.GROUP_IMPORT_TIMEOUT_MS,
+  };
+  const groupJobs: GroupJobDeps = {
+    commands,
+    groups: readStore.groups,
+    customers: readStore.customers,
+    definitions: readStore.attributeDefinitions,
+    values: readStore.userAttributes,
+    limits: groupImports,
+    batchSize: config.GROUP_IMPORT_BATCH_ROWS,
+  };
+  registerGroupJobs(jobs, groupJobs);
+  const groupConditions = new GroupConditionReactor(groupJobs, readStore.checkpoints, { pollMs: Math.max(config.PROJECTION_POLL_MS, 50), logger });
   registerAccountDeletion(jobs, sessionDeps);
   if (options.runJobs !== false) {
+    // A job queued by a command whose process died before the enqueue is put back here.
+    await resumeGroupJobs(jobs, readStore);
+    await groupConditions.init();
+    groupConditions.start();
     jobs.start();
     webhookDispatcher.start();
   }
@@ -188,6 +212,8 @@ export async function createService(config: Config, options: ServiceOptions = {}
     webhooks,
     defaultCountryCode: config.DEFAULT_COUNTRY_CODE,
     erasure,
+    jobs,
+    groupImports,
   });
 
   return {
@@ -208,6 +234,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     logger,
     async close() {
       await webhookDispatcher.stop();
+      await groupConditions.stop();
       await jobs.close();
       await runner.stop();
       await remote.close();

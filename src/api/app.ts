@@ -12,6 +12,9 @@ import { webhooksRouter } from './platform/webhooks.js';
 import type { Webhooks } from '../webhooks/webhooks.js';
 import { customerHistoryRouter } from './platform/customerHistory.js';
 import { attributeRouters } from './platform/attributeRouters.js';
+import { groupsRouter } from './platform/groups.js';
+import type { JobQueue } from '../jobs/jobQueue.js';
+import type { FetchLimits } from '../commands/group/fileFetch.js';
 import { errorHandler, notFoundRoute } from './errors.js';
 import { requestLogging, type Metrics } from './observability.js';
 import { customersRouter } from './platform/customers.js';
@@ -39,6 +42,8 @@ export interface AppDeps {
   webhooks: Webhooks;
   /** Right to be forgotten: what an erasure touches besides the log. */
   erasure: ErasureDeps;
+  jobs: JobQueue;
+  groupImports: FetchLimits;
   /** The storefront (Application) API; absent, only the platform API is served. */
   storefront?: Storefront;
 }
@@ -87,6 +92,18 @@ export function createApp(deps: AppDeps): Express {
       customers: deps.readStore.customers,
       ids: deps.ids,
       defaultCountryCode: deps.defaultCountryCode,
+    }),
+  );
+  // /customers/:user_id/user_groups is no path of the customers router: the order does not matter.
+  platform.use(
+    groupsRouter({
+      commands: deps.commands,
+      groups: deps.readStore.groups,
+      customers: deps.readStore.customers,
+      definitions: deps.readStore.attributeDefinitions,
+      jobs: deps.jobs,
+      ids: deps.ids,
+      limits: deps.groupImports,
     }),
   );
   platform.use(customerHistoryRouter({ store: deps.commands.store }));

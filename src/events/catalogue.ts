@@ -3,6 +3,7 @@ import { accessEventSchemas } from './accessEvents.js';
 import { attributeDefinitionEventSchemas } from './attributeDefinitionEvents.js';
 import { attributeSlugEventSchemas } from './attributeSlugEvents.js';
 import { customerEventSchemas } from './customerEvents.js';
+import { groupEventSchemas } from './groupEvents.js';
 import { identifierEventSchemas } from './identifierEvents.js';
 import { platformConfigEventSchemas } from './platformConfigEvents.js';
 import { sessionEventSchemas, sessionEventUpcasters } from './sessionEvents.js';
@@ -28,6 +29,7 @@ const currentSchemas: Record<string, z.ZodType> = {
   ...attributeSlugEventSchemas,
   ...userAttributeEventSchemas,
   ...webhookEventSchemas,
+  ...groupEventSchemas,
 };
 
 const upcasters: Record<string, readonly Upcaster[]> = {

@@ -36,6 +36,8 @@ export const NOT_PERSONAL: Readonly<Record<string, Readonly<Record<string, strin
   AttributeDefinitionCreated: { name: "the attribute's display name, chosen by the merchant" },
   AttributeDefinitionUpdated: { name: "the attribute's display name, chosen by the merchant" },
   SessionStarted: { domain: 'the storefront domain the session was opened on' },
+  UserGroupCreated: { name: "the group's name, chosen by the merchant" },
+  UserGroupUpdated: { name: "the group's name, chosen by the merchant" },
 };
 
 /** Names that suggest a person's data; a schema field matching one must be declared above. */

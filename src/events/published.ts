@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { platformConfigSchema } from '../commands/platformConfig/configSchema.js';
 import { eventCatalogue } from './catalogue.js';
 import type { StoredEvent } from './envelope.js';
+import { groupEventSchemas } from './groupEvents.js';
 import { userAttributeEventSchemas } from './userAttributeEvents.js';
 
 interface PublishedType {
@@ -63,6 +64,18 @@ export const PUBLISHED_EVENTS: Readonly<Record<string, PublishedType>> = {
     },
   },
   UserAttributeDeleted: { summary: "A customer's value for an attribute was deleted (by itself, or with its definition)." },
+  UserGroupCreated: { summary: 'A customer group was created (`bulk`: members listed or imported; `conditional`: members follow attribute conditions).' },
+  UserGroupUpdated: { summary: "A customer group's name, description, conditions or import file changed." },
+  UserGroupJobFinished: { summary: 'A CSV membership import of a group finished (completed or failed), with its counts.' },
+  UserGroupMembersChanged: {
+    summary: 'Customers joined or left a group, with the source: a JSON change, a CSV import job, or its conditions.',
+    schema: groupEventSchemas.UserGroupMembersChanged.omit({ rejected: true }),
+    // Rejected CSV rows quote the file (emails, phone numbers): they stay in the import's report.
+    publish: (data) => {
+      const { rejected: _rows, ...rest } = data as { rejected?: unknown };
+      return rest;
+    },
+  },
 };
 
 for (const type of Object.keys(PUBLISHED_EVENTS)) {

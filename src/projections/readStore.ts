@@ -3,6 +3,7 @@ import type { AttributeDefinitionsReadModel, UserAttributesReadModel } from './a
 import type { CustomerFilter } from './customers/customerFilter.js';
 import type { CustomerView } from './customers/customerView.js';
 import type { PlatformConfigView } from './platformConfigs/platformConfigView.js';
+import type { GroupsReadModel } from './groups/groupView.js';
 
 export interface Page {
   page_no: number;
@@ -17,8 +18,13 @@ export interface CustomerListQuery {
   page: Page;
 }
 
+/** How a list of customers names them: by id, email, or phone number (with or without country code). */
+export type UserKey = 'user_id' | 'email' | 'phone';
+
 export interface CustomersReadModel {
   get(applicationId: string, userId: string): Promise<CustomerView | null>;
+  /** The live (non-archived) customers the values name, value → user id; values must be normalized (see normalizeValue). */
+  findUserIds(applicationId: string, key: UserKey, values: string[]): Promise<Map<string, string>>;
   list(query: CustomerListQuery): Promise<{ items: CustomerView[]; total: number }>;
 }
 
@@ -57,6 +63,7 @@ export interface ReadStore {
   platformConfigs: PlatformConfigReadModel;
   attributeDefinitions: AttributeDefinitionsReadModel;
   userAttributes: UserAttributesReadModel;
+  groups: GroupsReadModel;
   projections: Projection[];
   checkpoints: CheckpointStore;
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 import type { AnyBulkWriteOperation, Collection, Db } from 'mongodb';
 import type { StoredEvent } from '../../events/envelope.js';
 import { evolveCustomerView, searchKeysOf, type CustomerView } from '../customers/customerView.js';
-import type { CustomerListQuery, CustomersReadModel } from '../readStore.js';
+import type { CustomerListQuery, CustomersReadModel, UserKey } from '../readStore.js';
 import { customerFilterToMongo, namesField, searchKey, type CustomerDoc } from './mongoCustomerFilter.js';
 import { replaceIfNewer, writeNewer } from './newerRevisionWrites.js';
 
@@ -52,6 +52,23 @@ export class MongoCustomersReadModel implements CustomersReadModel {
       writes.push(replaceIfNewer<CustomerDoc>(docId(view.application_id, view.user_id), toDoc(view)));
     }
     await writeNewer(this.collection, writes);
+  }
+
+  async findUserIds(applicationId: string, key: UserKey, values: string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    if (values.length === 0) return found;
+    const kinds = key === 'email' ? ['email'] : ['phone', 'phone_national'];
+    const filter =
+      key === 'user_id'
+        ? { application_id: applicationId, archive: false, user_id: { $in: values } }
+        : { application_id: applicationId, archive: false, search_keys: { $in: values.flatMap((v) => kinds.map((k) => searchKey(k, v))) } };
+    const cursor = this.collection.find(filter).project<CustomerView>(VIEW_ONLY);
+    for await (const view of cursor) {
+      if (key === 'user_id') found.set(view.user_id, view.user_id);
+      else for (const k of searchKeysOf(view)) if (kinds.includes(k.kind) && !found.has(k.value)) found.set(k.value, view.user_id);
+    }
+    const asked = new Set(values);
+    return new Map([...found].filter(([value]) => asked.has(value)));
   }
 
   async get(applicationId: string, userId: string): Promise<CustomerView | null> {

@@ -7,6 +7,8 @@ import type { CheckpointStore, Projection, ReadStore } from '../readStore.js';
 import { MongoAccessReadModel } from './mongoAccess.js';
 import { MongoAttributesReadModel } from './mongoAttributes.js';
 import { MongoCustomersReadModel } from './mongoCustomers.js';
+import { MongoGroupsReadModel } from './mongoGroups.js';
+import { groupStreamPrefixes } from '../groups/groupView.js';
 import { MongoPlatformConfigReadModel } from './mongoPlatformConfigs.js';
 import { platformConfigStreamPrefixes } from '../platformConfigs/platformConfigView.js';
 
@@ -55,6 +57,7 @@ export class MongoReadStore implements ReadStore {
   readonly attributes: MongoAttributesReadModel;
   readonly attributeDefinitions: MongoAttributesReadModel['definitions'];
   readonly userAttributes: MongoAttributesReadModel['values'];
+  readonly groups: MongoGroupsReadModel;
   readonly checkpoints: MongoCheckpoints;
   readonly projections: Projection[];
 
@@ -68,12 +71,14 @@ export class MongoReadStore implements ReadStore {
     this.attributes = new MongoAttributesReadModel(db);
     this.attributeDefinitions = this.attributes.definitions;
     this.userAttributes = this.attributes.values;
+    this.groups = new MongoGroupsReadModel(db);
     this.checkpoints = new MongoCheckpoints(db);
     this.projections = [
       projection('customers', customersStreamPrefixes, (events) => this.customers.apply(events)),
       projection('access', accessStreamPrefixes, (events) => this.access.apply(events)),
       projection('platformConfigs', platformConfigStreamPrefixes, (events) => this.platformConfigs.apply(events)),
       projection('attributes', attributeStreamPrefixes, (events) => this.attributes.apply(events)),
+      projection('groups', groupStreamPrefixes, (events) => this.groups.apply(events)),
     ];
   }
 
@@ -87,6 +92,7 @@ export class MongoReadStore implements ReadStore {
   async init(): Promise<void> {
     await this.customers.init();
     await this.attributes.init();
+    await this.groups.init();
   }
 
   async close(): Promise<void> {

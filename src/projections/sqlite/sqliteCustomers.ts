@@ -4,7 +4,7 @@ import type { StoredEvent } from '../../events/envelope.js';
 import type { SqliteDatabase } from '../../shared/sqlite.js';
 import { identifierFields, type CustomerField, type CustomerFilter } from '../customers/customerFilter.js';
 import { evolveCustomerView, searchKeysOf, type CustomerView } from '../customers/customerView.js';
-import type { CustomerListQuery, CustomersReadModel } from '../readStore.js';
+import type { CustomerListQuery, CustomersReadModel, UserKey } from '../readStore.js';
 
 const COLUMNS: Partial<Record<CustomerField, string>> = {
   user_id: 'user_id',
@@ -143,6 +143,26 @@ export class SqliteCustomersReadModel implements CustomersReadModel {
     for (const key of searchKeysOf(view)) {
       this.statements.insertKey.run(view.application_id, key.kind, key.value, view.user_id);
     }
+  }
+
+  async findUserIds(applicationId: string, key: UserKey, values: string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (let i = 0; i < values.length; i += 500) {
+      const chunk = values.slice(i, i + 500);
+      const marks = chunk.map(() => '?').join(', ');
+      const rows =
+        key === 'user_id'
+          ? this.cached<{ value: string; user_id: string }>(
+              `SELECT user_id AS value, user_id FROM ${this.table} WHERE application_id = ? AND archived = 0 AND user_id IN (${marks})`,
+            ).all(applicationId, ...chunk)
+          : this.cached<{ value: string; user_id: string }>(
+              `SELECT k.value, k.user_id FROM ${this.identifiersTable} k CROSS JOIN ${this.table} c
+               WHERE k.application_id = ? AND k.kind IN (${key === 'email' ? "'email'" : "'phone', 'phone_national'"}) AND k.value IN (${marks})
+                 AND c.application_id = k.application_id AND c.user_id = k.user_id AND c.archived = 0`,
+            ).all(applicationId, ...chunk);
+      for (const row of rows) if (!found.has(row.value)) found.set(row.value, row.user_id);
+    }
+    return found;
   }
 
   async get(applicationId: string, userId: string): Promise<CustomerView | null> {

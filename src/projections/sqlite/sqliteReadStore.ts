@@ -7,6 +7,8 @@ import type { CheckpointStore, Projection, ReadStore } from '../readStore.js';
 import { platformConfigStreamPrefixes } from '../platformConfigs/platformConfigView.js';
 import { SqliteAccessReadModel } from './sqliteAccess.js';
 import { SqliteAttributesReadModel } from './sqliteAttributes.js';
+import { SqliteGroupsReadModel } from './sqliteGroups.js';
+import { groupStreamPrefixes } from '../groups/groupView.js';
 import { SqlitePlatformConfigReadModel } from './sqlitePlatformConfigs.js';
 import { registerRegexp, SqliteCustomersReadModel } from './sqliteCustomers.js';
 
@@ -75,6 +77,7 @@ export function createSqliteProjections(db: SqliteDatabase, suffix = '') {
   const access = new SqliteAccessReadModel(db, suffix);
   const platformConfigs = new SqlitePlatformConfigReadModel(db, `platform_configs${suffix}`);
   const attributes = new SqliteAttributesReadModel(db, suffix);
+  const groups = new SqliteGroupsReadModel(db, suffix);
   const projections: SqliteProjection[] = [
     {
       ...sqliteProjection('customers', 2, customersStreamPrefixes, [customers.table, customers.identifiersTable], (e) => customers.applySync(e)),
@@ -83,8 +86,9 @@ export function createSqliteProjections(db: SqliteDatabase, suffix = '') {
     sqliteProjection('access', 1, accessStreamPrefixes, access.tables, (e) => access.applySync(e)),
     sqliteProjection('platformConfigs', 1, platformConfigStreamPrefixes, [platformConfigs.table], (e) => platformConfigs.applySync(e)),
     sqliteProjection('attributes', 2, attributeStreamPrefixes, attributes.tables, (e) => attributes.applySync(e)),
+    sqliteProjection('groups', 1, groupStreamPrefixes, groups.tables, (e) => groups.applySync(e)),
   ];
-  return { customers, access, platformConfigs, attributes, projections };
+  return { customers, access, platformConfigs, attributes, groups, projections };
 }
 
 export class SqliteReadStore implements ReadStore {
@@ -93,6 +97,7 @@ export class SqliteReadStore implements ReadStore {
   readonly platformConfigs;
   readonly attributeDefinitions;
   readonly userAttributes;
+  readonly groups;
   readonly projections: SqliteProjection[];
   readonly checkpoints: SqliteCheckpoints;
 
@@ -106,6 +111,7 @@ export class SqliteReadStore implements ReadStore {
     this.platformConfigs = built.platformConfigs;
     this.attributeDefinitions = built.attributes.definitions;
     this.userAttributes = built.attributes.values;
+    this.groups = built.groups;
     this.projections = built.projections;
   }
 
