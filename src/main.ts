@@ -80,7 +80,7 @@ export const SQLITE_FILE = 'user-service.sqlite';
 export async function createService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? createRandomIds(() => clock.now());
-  const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL, true);
   const webhookSecret = config.NOTIFY_WEBHOOK_SECRET;
   if (config.NOTIFY_WEBHOOK_URL !== undefined && webhookSecret === undefined) throw new ConfigError(`invalid configuration:\n  ${WEBHOOK_SECRET_REQUIRED}`);
   const metrics = new Metrics();

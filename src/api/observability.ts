@@ -19,8 +19,24 @@ const REDACT = [
   '*.phone_number',
 ];
 
-export function createLogger(level: string): Logger {
-  return pino({ level, redact: { paths: REDACT, censor: '[redacted]' } });
+/**
+ * `buffered`: the server's logger. A synchronous write per line cost a system call per request
+ * (an eighth of a read's CPU under load); lines are gathered up to 4 KiB instead, written at
+ * least every second, and flushed when the process exits. The CLI keeps synchronous writes so
+ * its warnings stay in order with what it prints.
+ */
+export function createLogger(level: string, buffered = false): Logger {
+  const options = { level, redact: { paths: REDACT, censor: '[redacted]' } };
+  if (!buffered) return pino(options);
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  setInterval(() => {
+    try {
+      destination.flush();
+    } catch {
+      // Not ready yet (the file descriptor opens asynchronously) or already closed: the next tick writes.
+    }
+  }, 1000).unref();
+  return pino(options, destination);
 }
 
 declare module 'express-serve-static-core' {
