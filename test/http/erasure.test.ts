@@ -124,8 +124,13 @@ beforeAll(async () => {
 afterAll(async () => t.close());
 
 describe('export', () => {
-  it('returns the profile, identifiers, attributes in clear, sessions without tokens, and the history', async () => {
+  it('returns the profile, identifiers, attributes in clear, sessions without tokens, groups and the history', async () => {
+    const created = await call('POST', `${P()}/user_group`, token, { name: 'export club', description: 'members are exported', type: 'bulk' });
+    expect(created.status).toBe(201);
+    const group = created.body;
+    await ok('PATCH', `${P()}/user_group/${String(group._id)}`, { type: 'json', user_data: [{ user_id: other, action: 'add' }] });
     const exported = await ok('GET', `${P()}/customers/${other}/export`);
+    expect(exported.group_memberships).toEqual([{ _id: group._id, uid: group.uid, name: 'export club', type: 'bulk' }]);
     expect(exported).toMatchObject({
       user_id: other,
       erased: false,

@@ -52,11 +52,13 @@ export function customerPrivacyRouter(deps: CustomerPrivacyDeps): Router {
     const view = await deps.readStore.customers.get(applicationId, userId);
     if (view === null) throw notFound('user');
     const now = deps.erasure.sessions.clock.now();
-    const [values, sessions, history] = await Promise.all([
+    const [values, sessions, history, groupIds] = await Promise.all([
       deps.readStore.userAttributes.ofUsers(applicationId, [userId]),
       deps.erasure.sessions.sessions.listForUser(applicationId, userId, now.getTime()),
       deps.erasure.sessions.store.readStream(userStream(userId)),
+      deps.readStore.groups.groupsOf(applicationId, userId),
     ]);
+    const groups = (await Promise.all(groupIds.map((id) => deps.readStore.groups.get(applicationId, id)))).filter((g) => g !== null);
     const definitions = await deps.readStore.attributeDefinitions.getMany(applicationId, [...new Set(values.map((v) => v.definition_id))]);
     const byId = new Map(definitions.map((d) => [d.definition_id, d]));
     res.json({
@@ -78,6 +80,7 @@ export function customerPrivacyRouter(deps: CustomerPrivacyDeps): Router {
         created_at: new Date(session.created_at).toISOString(),
         expires_at: new Date(session.expires_at).toISOString(),
       })),
+      group_memberships: groups.map((g) => ({ _id: g.group_id, uid: g.uid, name: g.name, type: g.type })),
       history: history.map(historyEntry),
     });
   });
