@@ -147,7 +147,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     logger,
     pollMs: options.webhookPollMs ?? config.WEBHOOK_POLL_MS,
   });
-  registerWebhookDeliveries(jobs, webhookRegistry, cipher, { now, timeoutMs: config.WEBHOOK_TIMEOUT_MS, onSettled: () => webhookDispatcher.nudge() });
+  registerWebhookDeliveries(jobs, webhookRegistry, cipher, eventStore, { now, timeoutMs: config.WEBHOOK_TIMEOUT_MS, onSettled: () => webhookDispatcher.nudge() });
   const webhooks = new Webhooks({ commands, registry: webhookRegistry, jobs, cipher, ids });
   metrics.observeJobQueue('jobs', () => jobs.depth());
   const groupImports = {

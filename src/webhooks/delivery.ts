@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PermanentJobError, errorMessage, type JobQueue } from '../jobs/jobQueue.js';
 import type { FieldCipher } from '../shared/fieldCipher.js';
 import type { StoredEvent } from '../events/envelope.js';
+import type { EventStore } from '../events/eventStore.js';
 import { toPublished } from '../events/published.js';
 import type { Webhook, WebhookRegistry } from './registry.js';
 import { DELIVERY_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signatureHeader } from './signature.js';
@@ -9,8 +10,9 @@ import { DELIVERY_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signatureHeader }
 export const DELIVER_WEBHOOK = 'webhook.deliver';
 
 /**
- * One event for one webhook. The event (personal data included) is sealed with the data key:
- * the job store keeps it only encrypted. The rest is what the dead-letter list shows.
+ * One event for one webhook, by reference: the event is read from the log when it is sent, so
+ * the job store holds no personal data, and a delivery made after the person was erased carries
+ * the erased markers, not what they were. The fields are what the dead-letter list shows.
  */
 export const deliveryPayload = z.object({
   webhook_id: z.string(),
@@ -19,14 +21,13 @@ export const deliveryPayload = z.object({
   position: z.string(),
   event_type: z.string(),
   event_id: z.string(),
-  sealed: z.string(),
+  stream: z.string(),
 });
 export type DeliveryPayload = z.infer<typeof deliveryPayload>;
 
 export const deliveryIdOf = (webhookId: string, position: bigint | string): string => `webhook-${webhookId}-${String(position)}`;
 
-/** `sealed`: the event's published envelope, encrypted once and shared by every webhook it goes to. */
-export function deliveryPayloadOf(webhook: Webhook, event: StoredEvent, sealed: string): DeliveryPayload {
+export function deliveryPayloadOf(webhook: Webhook, event: StoredEvent): DeliveryPayload {
   return {
     webhook_id: webhook.id,
     company_id: webhook.company_id,
@@ -34,11 +35,9 @@ export function deliveryPayloadOf(webhook: Webhook, event: StoredEvent, sealed: 
     position: event.position.toString(),
     event_type: event.type,
     event_id: event.id,
-    sealed,
+    stream: event.stream,
   };
 }
-
-export const sealEvent = (cipher: FieldCipher, event: StoredEvent): string => cipher.encrypt(JSON.stringify(toPublished(event)));
 
 export interface DeliveryOptions {
   now: () => Date;
@@ -53,7 +52,13 @@ export interface DeliveryOptions {
  * the delivery is in the dead-letter list. Redirects are not followed: the registered URL is the
  * one the secret was given for.
  */
-export function registerWebhookDeliveries(jobs: JobQueue, registry: WebhookRegistry, cipher: FieldCipher, options: DeliveryOptions): void {
+export function registerWebhookDeliveries(
+  jobs: JobQueue,
+  registry: WebhookRegistry,
+  cipher: FieldCipher,
+  log: Pick<EventStore, 'readStream'>,
+  options: DeliveryOptions,
+): void {
   const timeoutMs = options.timeoutMs ?? 10_000;
   jobs.register(DELIVER_WEBHOOK, async (payload, job) => {
     try {
@@ -63,7 +68,9 @@ export function registerWebhookDeliveries(jobs: JobQueue, registry: WebhookRegis
       const webhook = registry.get(parsed.data.webhook_id);
       // Deleted since: there is no one left to deliver to, and nothing to retry.
       if (webhook === undefined) return;
-      const body = cipher.decrypt(parsed.data.sealed);
+      const event = (await log.readStream(parsed.data.stream)).find((e) => e.id === parsed.data.event_id);
+      if (event === undefined) throw new PermanentJobError(`event ${parsed.data.event_id} is not in stream ${parsed.data.stream}`);
+      const body = JSON.stringify(toPublished(event));
       const secret = cipher.decrypt(webhook.secret_sealed);
       const timestamp = Math.floor(options.now().getTime() / 1000);
       let response: Response;

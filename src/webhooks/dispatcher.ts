@@ -5,7 +5,7 @@ import { PUBLISHED_EVENT_TYPES } from '../events/published.js';
 import type { JobQueue } from '../jobs/jobQueue.js';
 import type { CheckpointStore } from '../projections/readStore.js';
 import type { FieldCipher } from '../shared/fieldCipher.js';
-import { DELIVER_WEBHOOK, deliveryIdOf, deliveryPayloadOf, sealEvent, type DeliveryPayload } from './delivery.js';
+import { DELIVER_WEBHOOK, deliveryIdOf, deliveryPayloadOf, type DeliveryPayload } from './delivery.js';
 import type { Webhook, WebhookRegistry } from './registry.js';
 
 export const DISPATCHER_CHECKPOINT = 'webhook-dispatcher';
@@ -125,10 +125,8 @@ export class WebhookDispatcher {
 
   private route(event: StoredEvent): void {
     if (!PUBLISHED_EVENT_TYPES.has(event.type) || event.metadata.application_id === undefined) return;
-    let sealed: string | undefined;
     for (const webhook of this.deps.registry.forApplication(event.metadata.company_id, event.metadata.application_id)) {
       if (!webhookMatches(webhook, event)) continue;
-      sealed ??= sealEvent(this.deps.cipher, event);
       const key = `${webhook.id}|${orderingKeyOf(event)}`;
       let lane = this.lanes.get(key);
       if (lane === undefined) {
@@ -138,7 +136,7 @@ export class WebhookDispatcher {
       lane.queue.push({
         id: deliveryIdOf(webhook.id, event.position),
         position: event.position,
-        payload: deliveryPayloadOf(webhook, event, sealed),
+        payload: deliveryPayloadOf(webhook, event),
       });
       this.pending += 1;
     }

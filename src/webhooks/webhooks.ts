@@ -6,7 +6,7 @@ import type { JobQueue } from '../jobs/jobQueue.js';
 import { notFound } from '../shared/errors.js';
 import type { FieldCipher } from '../shared/fieldCipher.js';
 import type { IdGenerator } from '../shared/ids.js';
-import { DELIVER_WEBHOOK, deliveryPayload, deliveryPayloadOf, sealEvent, type DeliveryPayload } from './delivery.js';
+import { DELIVER_WEBHOOK, deliveryPayload, deliveryPayloadOf, type DeliveryPayload } from './delivery.js';
 import { webhookMatches } from './dispatcher.js';
 import type { Webhook, WebhookRegistry } from './registry.js';
 
@@ -167,7 +167,7 @@ export class Webhooks {
       throw notFound('delivery', 'delivery_id');
     }
     const replayId = `webhook-${webhook.id}-${position}-replay-${this.deps.ids.token(6)}`;
-    await this.deps.jobs.enqueue(DELIVER_WEBHOOK, deliveryPayloadOf(webhook, event, sealEvent(this.deps.cipher, event)), { jobId: replayId });
+    await this.deps.jobs.enqueue(DELIVER_WEBHOOK, deliveryPayloadOf(webhook, event), { jobId: replayId });
     return { delivery_id: replayId, from: 'log' };
   }
 }

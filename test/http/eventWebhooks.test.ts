@@ -210,6 +210,39 @@ describe.each(adapters)('webhooks for published events ($name)', ({ env }) => {
       await receiver.close();
     }
   });
+
+  it('holds no personal data in its queue: a delivery replayed after the person was erased carries the erased markers', async () => {
+    const receiver = await startReceiver(0);
+    receiver.state.down = true;
+    try {
+      const { webhook } = await register(receiver.url, ['UserCreated']);
+      const email = `erase.me.${n}@hooks.example.com`;
+      n += 1;
+      const res = await call('POST', `${t.platformBase}/customers`, token, { email, phone_number: `93100000${String(n).padStart(2, '0')}`, first_name: 'Forgettable' });
+      expect(res.status).toBe(200);
+      const user = (res.body.user as { _id: string })._id;
+      const deadLetters = async () =>
+        (await call('GET', `${t.platformBase}/webhooks/dead-letters?webhook_id=${webhook.id}`, token)).body.items as Array<{ delivery_id: string }>;
+      await until(async () => (await deadLetters()).length === 1, 'the delivery was dead-lettered');
+      expect(receiver.received[0]?.body).toContain(email);
+      if (serviceEnv.REDIS_URL === undefined) {
+        const rows = t.service.db.prepare('SELECT * FROM jobs').all();
+        expect(JSON.stringify(rows)).not.toContain(email);
+      }
+      expect((await call('POST', `${t.platformBase}/customers/${user}/erase`, token, { reason: 'asked to be forgotten' })).status).toBe(200);
+      receiver.state.down = false;
+      const [letter] = await deadLetters();
+      expect((await call('POST', `${t.platformBase}/webhooks/deliveries/${letter!.delivery_id}/replay`, token)).status).toBe(202);
+      await until(() => receiver.delivered().length === 1, 'the replayed delivery arrived');
+      const delivered = receiver.delivered()[0]!;
+      expect(delivered.body).not.toContain(email);
+      expect(delivered.body).not.toContain('Forgettable');
+      expect(delivered.event).toMatchObject({ type: 'UserCreated', stream: `user-${user}`, data: { first_name: '[erased]' } });
+      await call('DELETE', `${t.platformBase}/webhooks/${webhook.id}`, token);
+    } finally {
+      await receiver.close();
+    }
+  });
 });
 
 describe('the webhook dispatcher across a restart', () => {
