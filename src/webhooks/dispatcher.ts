@@ -75,12 +75,16 @@ export class WebhookDispatcher {
   /** One pass: read what is new, settle lanes whose head finished, enqueue the next heads, checkpoint. */
   async tick(): Promise<void> {
     const { log, checkpoints, registry, jobs } = this.deps;
+    // Asked first, as the projection runner does: under a lease this is what decides whether this
+    // instance dispatches. Read before the registry, so a webhook registered after it is known below.
+    const head = await log.headPosition();
     await registry.refresh();
-    // Asked first, as the projection runner does: under a lease this is what decides whether this instance dispatches.
-    await log.headPosition();
     if (this.lanes.size === 0) {
       const saved = await checkpoints.get(DISPATCHER_CHECKPOINT);
       if (saved > this.cursor) this.cursor = saved;
+      // No webhook at all: nothing up to the head can be for anyone (a webhook gets only events
+      // after its registration), so skip reading, and decrypting, every event of the log.
+      if (registry.all().length === 0 && head > this.cursor) this.cursor = head;
     }
     const maxPending = this.deps.maxPending ?? 10_000;
     while (this.pending < maxPending) {
