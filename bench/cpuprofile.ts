@@ -79,7 +79,7 @@ export function summarizeProfile(file: string, top = 25): ProfileSummary {
 const LAYERS: Array<[string, RegExp]> = [
   ['idle', /^\(idle\)/],
   ['garbage collection', /^\(garbage collector\)/],
-  ['logging (pino, pino-http, redaction)', /pino|sonic-boom|@pinojs|fast-redact|quick-format/],
+  ['logging (pino, redaction)', /pino|sonic-boom|@pinojs|fast-redact|quick-format/],
   ['metrics (prom-client)', /prom-client|tdigest|bintrees|src\/api\/observability/],
   ['JWT (jose, WebCrypto)', /jose|internal\/crypto|webidl|js_transferable|worker\/io/],
   ['SQLite and read models', /better-sqlite3|src\/projections|src\/events|sqlite|^(run|get|all|iterate|exec|pragma|prepare) \(native/],

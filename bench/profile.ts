@@ -67,7 +67,6 @@ async function underLoad(
   printProfile(`${title}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99Ms} ms`, summary);
   console.log('-- inclusive time of selected frames (share of all samples, warm-up and start-up included)');
   for (const [name, re] of Object.entries({
-    'pino-http logging': /^(loggingMiddleware|onResFinished)$/,
     'jwtVerify (jose)': /^jwtVerify$/,
     'prom-client timer': /^(startTimer|observe)$/,
     'express.json': /^jsonParser$/,
