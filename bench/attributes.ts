@@ -18,7 +18,7 @@ import { setUserAttributes } from '../src/commands/userAttribute/handlers.js';
 import { createService } from '../src/main.js';
 import { createRandomIds } from '../src/shared/ids.js';
 import type { LoadSpec } from './load.js';
-import { fmt, httpFigure as figure, paired, ratios, type BenchRow } from './report.js';
+import { atFixedRate, fmt, httpFigure as figure, paired, rateFigure, ratios, type BenchRow } from './report.js';
 import { spawnNode, type Child } from './processes.js';
 import { seedCustomers } from './seed.js';
 import { APP, CLIENT, COMPANY, expectOk, platformToken, PLATFORM_PATH, serviceConfig, startService } from './service.js';
@@ -196,6 +196,14 @@ export async function attributeBenchmarks(options: AttributeBenchOptions): Promi
       measured: figure(byText),
       ratio: ratios(byText),
       pass: byText.result.p99Ms < 20,
+    });
+    const steady = await atFixedRate(floorServer, 'filter users by tier', filterLoad(server, token, tier, () => ({ type: 'eq', value: pick(tiers) })), 300, log);
+    rows.push({
+      name: `Filter users: tier eq <one of 5>, same data, at a fixed rate`,
+      target: 'p99 < 20 ms',
+      measured: rateFigure(steady),
+      ratio: '-',
+      pass: steady.result.p99Ms < 20,
     });
     const rangeLoad = filterLoad(server, token, spend, () => ({ type: 'gt', value: Math.floor(Math.random() * 10_000) }));
     const byRange = await paired(floorServer, 'filter users by spend', rangeLoad, log);

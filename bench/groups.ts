@@ -22,6 +22,7 @@ import { parse } from 'csv-parse';
 import { SQLITE_FILE } from '../src/main.js';
 import { SqliteReadStore } from '../src/projections/sqlite/sqliteReadStore.js';
 import { openSqlite } from '../src/shared/sqlite.js';
+import { atFixedRate, rateFigure } from './report.js';
 import { measure, type LoadResult } from './load.js';
 import { spawnNode, type Child } from './processes.js';
 import { SEED_RUN, seedCustomers } from './seed.js';
@@ -213,6 +214,25 @@ export async function groupBenchmarks(options: GroupBenchOptions): Promise<Group
             target: 'reported (saturating closed-loop load)',
             measured: `${fmt(load.rps)} req/s, ${latency(load)}, ${fmt(load.cpuUsPerRequest)} us CPU/req (floor ${fmt(floorLoad.rps)} req/s, ${latency(floorLoad)})`,
             ratio: `${fmt(load.rps / floorLoad.rps, 2)} (CPU ${fmt(floorLoad.cpuUsPerRequest / load.cpuUsPerRequest, 2)})`,
+          });
+          const steady = await atFixedRate(
+            floorServer,
+            'is member',
+            {
+              url: server.url,
+              pid: server.pid,
+              headers: { authorization: `Bearer ${token}` },
+              next: () => ({ path: `${PLATFORM_PATH}/user_group/${lastGroup}/members/${seeded.userIds[Math.floor(Math.random() * users)] ?? ''}` }),
+            },
+            1_000,
+            log,
+          );
+          rows.push({
+            name: `Is user in group over HTTP at a fixed rate, group of ${fmt(users)}`,
+            target: 'p99 < 5 ms',
+            measured: rateFigure(steady),
+            ratio: '-',
+            pass: steady.result.p99Ms < 5,
           });
         }
       } finally {

@@ -30,6 +30,12 @@ export interface LoadSpec {
   headers?: Record<string, string>;
   /** Called for every request: the path (and body) it sends. */
   next: () => { path: string; body?: string };
+  /**
+   * Requests per second across all connections. Unset: as fast as the server answers (closed
+   * loop at saturation, where latency is mostly queueing). Set well below saturation, the
+   * latency describes one request, not the queue in front of it.
+   */
+  rate?: number;
 }
 
 function fire(spec: LoadSpec, durationSeconds: number): Promise<autocannon.Result> {
@@ -40,6 +46,7 @@ function fire(spec: LoadSpec, durationSeconds: number): Promise<autocannon.Resul
         connections: LOAD.connections,
         pipelining: LOAD.pipelining,
         duration: durationSeconds,
+        ...(spec.rate === undefined ? {} : { overallRate: spec.rate }),
         method: spec.method ?? 'GET',
         headers: spec.headers ?? {},
         requests: [

@@ -41,3 +41,22 @@ export const httpFigure = (p: Paired) =>
 
 /** Throughput ratio, then the steadier CPU-per-request ratio (floor CPU / benchmark CPU). */
 export const ratios = (p: Paired) => `${fmt(p.ratio, 2)} (CPU ${fmt(p.floor.cpuUsPerRequest / p.result.cpuUsPerRequest, 2)})`;
+
+/** Latency at a fixed request rate, for the service and, just before, for the floor at the same rate. */
+export interface AtRate {
+  result: LoadResult;
+  floor: LoadResult;
+  rate: number;
+}
+
+export async function atFixedRate(floorServer: Child, name: string, spec: LoadSpec, rate: number, log: (message: string) => void): Promise<AtRate> {
+  const floor = await measure({ url: floorServer.url, pid: floorServer.pid, next: () => ({ path: '/floor' }), rate });
+  checkClean(`floor at ${rate} req/s before ${name}`, floor);
+  const result = await measure({ ...spec, rate });
+  checkClean(`${name} at ${rate} req/s`, result);
+  log(`  ${name} at ${fmt(rate)} req/s: ${latency(result)}; floor ${latency(floor)}`);
+  return { result, floor, rate };
+}
+
+export const rateFigure = (r: AtRate) =>
+  `at a fixed ${fmt(r.rate)} req/s: ${latency(r.result)}, ${fmt(r.result.cpuUsPerRequest)} us CPU/req (floor at the same rate: ${latency(r.floor)})`;

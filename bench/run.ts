@@ -11,7 +11,7 @@ import { SQLITE_FILE } from '../src/main.js';
 import { rebuildSqliteProjection } from '../src/projections/sqlite/rebuild.js';
 import { openSqlite } from '../src/shared/sqlite.js';
 import { LOAD } from './load.js';
-import { fmt, httpFigure, paired as pairedWith, ratios, type BenchRow, type Paired } from './report.js';
+import { atFixedRate, fmt, httpFigure, paired as pairedWith, rateFigure, ratios, type BenchRow, type Paired } from './report.js';
 import { memoryOf, spawnNode, type Child } from './processes.js';
 import { createCustomerLoad, getByIdLoad, listByEmailLoad, listByEmailPath } from './scenarios.js';
 import { seedCustomers } from './seed.js';
@@ -216,6 +216,14 @@ async function customerBenchmarks(floorServer: Child): Promise<void> {
       ratio: ratios(get),
       pass: get.ratio >= 0.6 && get.result.p99Ms < 10,
     });
+
+    for (const [name, spec] of [
+      ['List by q=<email>', listByEmailLoad(server.url, server.pid, token, CUSTOMERS)],
+      ['Get by id', getByIdLoad(server.url, server.pid, token, seeded.userIds)],
+    ] as const) {
+      const steady = await atFixedRate(floorServer, name, spec, 1_000, log);
+      rows.push({ name: `${name} at a fixed rate`, target: 'p99 < 10 ms', measured: rateFigure(steady), ratio: '-', pass: steady.result.p99Ms < 10 });
+    }
 
     const memory = memoryOf(server.pid);
     rows.push({

@@ -9,7 +9,7 @@ import type { Child } from './processes.js';
 import { seedCustomers } from './seed.js';
 import { expectOk, platformToken, PLATFORM_PATH, startService } from './service.js';
 import { AUTH, credentials, seedShoppers, STOREFRONT, storefrontCall } from './signin.js';
-import { httpFigure, paired, ratios, type BenchRow } from './report.js';
+import { atFixedRate, httpFigure, paired, rateFigure, ratios, type BenchRow } from './report.js';
 
 const USERS = 10_000;
 
@@ -56,6 +56,14 @@ export async function sessionBenchmarks(options: { floorServer: Child; freshDir:
       { url: server.url, pid: server.pid, headers: { authorization: AUTH, cookie }, next: () => ({ path: `${STOREFRONT}/authentication/v1.0/session` }) },
       log,
     );
+    const steady = await atFixedRate(
+      floorServer,
+      'session validation',
+      { url: server.url, pid: server.pid, headers: { authorization: AUTH, cookie }, next: () => ({ path: `${STOREFRONT}/authentication/v1.0/session` }) },
+      1_000,
+      log,
+    );
+    rows.push({ name: 'Session validation at a fixed rate', target: 'reported', measured: rateFigure(steady), ratio: '-' });
     rows.push({
       name: 'Session validation = getLoggedInUser (GET .../authentication/v1.0/session)',
       target: '>= 0.8 x floor (0.7 for getLoggedInUser)',
