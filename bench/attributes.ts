@@ -3,13 +3,8 @@
  *  - upsert one value (PUT …/definition/{id}/user/{user_id}), target >= 0.35 x floor;
  *  - filter users by one attribute condition (POST …/user_attribute/users) with 100,000 users
  *    holding 10 attributes each, target p99 < 20 ms.
- * `attributeBenchmarks(...)` is what bench/run.ts calls; `tsx bench/attributes.ts` runs it alone
- * with a floor of its own.
+ * `attributeBenchmarks(...)` is the section bench/run.ts runs (`npm run bench -- attributes`).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { createLogger } from '../src/api/observability.js';
 import { createAttributeDefinition } from '../src/commands/attributeDefinition/handlers.js';
 import type { AttributeType } from '../src/commands/attributeDefinition/attributeTypes.js';
@@ -19,7 +14,7 @@ import { createService } from '../src/main.js';
 import { createRandomIds } from '../src/shared/ids.js';
 import type { LoadSpec } from './load.js';
 import { atFixedRate, fmt, httpFigure as figure, paired, rateFigure, ratios, type BenchRow } from './report.js';
-import { spawnNode, type Child } from './processes.js';
+import { type Child } from './processes.js';
 import { seedCustomers } from './seed.js';
 import { APP, CLIENT, COMPANY, expectOk, platformToken, PLATFORM_PATH, serviceConfig, startService } from './service.js';
 
@@ -217,37 +212,4 @@ export async function attributeBenchmarks(options: AttributeBenchOptions): Promi
     await server.stop();
   }
   return rows;
-}
-
-async function standalone(): Promise<void> {
-  const dirs: string[] = [];
-  const log = (message: string) => console.log(`[bench attributes ${new Date().toISOString().slice(11, 19)}] ${message}`);
-  try {
-    const floorServer = await spawnNode('bench/floor.ts', {}, '/floor');
-    let rows: AttributeBenchRow[];
-    try {
-      rows = await attributeBenchmarks({
-        floorServer,
-        log,
-        freshDir: (tag) => {
-          const dir = mkdtempSync(join(tmpdir(), `user-service-bench-${tag}-`));
-          dirs.push(dir);
-          return dir;
-        },
-      });
-    } finally {
-      await floorServer.stop();
-    }
-    console.log(`\n| Benchmark | Target | Measured | Ratio to floor (CPU ratio) | Result |\n|---|---|---|---|---|`);
-    for (const r of rows) console.log(`| ${r.name} | ${r.target} | ${r.measured} | ${r.ratio} | ${r.pass === undefined ? '-' : r.pass ? 'PASS' : 'FAIL'} |`);
-  } finally {
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  standalone().catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
 }

@@ -8,15 +8,12 @@
  *    called in-process on the embedded store, target p99 < 5 ms; floor: the same primary-key
  *    lookup as a bare prepared statement. The HTTP endpoint under saturating load is reported
  *    beside it (on this machine even the floor server's p99 under that load is above 5 ms).
- * `groupBenchmarks(...)` is what bench/run.ts calls; `tsx bench/groups.ts` runs it alone.
+ * `groupBenchmarks(...)` is the section bench/run.ts runs (`npm run bench -- groups`).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Queue } from 'bullmq';
 import { parse } from 'csv-parse';
 import { SQLITE_FILE } from '../src/main.js';
@@ -24,7 +21,7 @@ import { SqliteReadStore } from '../src/projections/sqlite/sqliteReadStore.js';
 import { openSqlite } from '../src/shared/sqlite.js';
 import { atFixedRate, rateFigure } from './report.js';
 import { measure, type LoadResult } from './load.js';
-import { spawnNode, type Child } from './processes.js';
+import { type Child } from './processes.js';
 import { SEED_RUN, seedCustomers } from './seed.js';
 import { APP, customerEmail, customerPhone, expectOk, platformToken, PLATFORM_PATH, startService } from './service.js';
 
@@ -245,37 +242,4 @@ export async function groupBenchmarks(options: GroupBenchOptions): Promise<Group
     await new Promise<void>((resolve) => file.server.close(() => resolve()));
   }
   return rows;
-}
-
-async function standalone(): Promise<void> {
-  const dirs: string[] = [];
-  const log = (message: string) => console.log(`[bench groups ${new Date().toISOString().slice(11, 19)}] ${message}`);
-  try {
-    const floorServer = await spawnNode('bench/floor.ts', {}, '/floor');
-    let rows: GroupBenchRow[];
-    try {
-      rows = await groupBenchmarks({
-        floorServer,
-        log,
-        freshDir: (tag) => {
-          const dir = mkdtempSync(join(tmpdir(), `user-service-bench-${tag}-`));
-          dirs.push(dir);
-          return dir;
-        },
-      });
-    } finally {
-      await floorServer.stop();
-    }
-    console.log(`\n| Benchmark | Target | Measured | Ratio to floor | Result |\n|---|---|---|---|---|`);
-    for (const r of rows) console.log(`| ${r.name} | ${r.target} | ${r.measured} | ${r.ratio} | ${r.pass === undefined ? '-' : r.pass ? 'PASS' : 'FAIL'} |`);
-  } finally {
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  standalone().catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
 }
