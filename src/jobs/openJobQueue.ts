@@ -19,7 +19,19 @@ export async function openJobQueue(
   if (config.REDIS_URL !== undefined) {
     // Loaded only when configured, like the other production adapters.
     const { BullmqJobQueue } = await import('./bullmqJobQueue.js');
-    return new BullmqJobQueue({ url: config.REDIS_URL, prefix: `user-service:${config.MONGODB_DATABASE}`, logger: deps.logger, ...settings });
+    return new BullmqJobQueue({
+      url: config.REDIS_URL,
+      prefix: `user-service:${config.MONGODB_DATABASE}`,
+      logger: deps.logger,
+      lockMs: config.JOB_LEASE_MS,
+      ...settings,
+    });
   }
-  return new SqliteJobQueue(deps.db, { clock: deps.clock, logger: deps.logger, ...(pollMs === undefined ? {} : { pollMs }), ...settings });
+  return new SqliteJobQueue(deps.db, {
+    clock: deps.clock,
+    logger: deps.logger,
+    leaseMs: config.JOB_LEASE_MS,
+    ...(pollMs === undefined ? {} : { pollMs }),
+    ...settings,
+  });
 }

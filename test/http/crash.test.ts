@@ -5,12 +5,9 @@
  * serves must be exactly what folding the event log gives.
  */
 import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { toUserSchema } from '../../src/api/platform/customerMapping.js';
 import type { EventMetadata, StoredEvent } from '../../src/events/envelope.js';
@@ -20,19 +17,13 @@ import { SqliteDataKeyStore } from '../../src/events/sqliteDataKeyStore.js';
 import { FieldCipher } from '../../src/shared/fieldCipher.js';
 import { SQLITE_FILE } from '../../src/main.js';
 import { evolveCustomerView, type CustomerView } from '../../src/projections/customers/customerView.js';
-import { APP, APP_TOKEN, CLIENT, COMPANY, OTHER_APP, OTHER_CLIENT, OTHER_COMPANY } from '../support/testService.js';
+import { APP, COMPANY } from '../support/testService.js';
+import { startChildService, stop, stopAllChildren, tokenFor, type RunningService } from '../support/childService.js';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const CREATES = 200;
 const CONCURRENCY = 32;
 /** Kill once this many creates are acknowledged: the rest are queued or in flight. */
 const KILL_AFTER_CREATES = 150;
-
-interface RunningService {
-  child: ChildProcess;
-  baseUrl: string;
-  output: () => string;
-}
 
 interface WireCustomer {
   user_id: string;
@@ -41,82 +32,6 @@ interface WireCustomer {
   emails: Array<{ email: string }>;
   phone_numbers: Array<{ phone: string; country_code: number }>;
   [key: string]: unknown;
-}
-
-const children = new Set<ChildProcess>();
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startService(dataDir: string, synchronous: string): Promise<RunningService> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: REPO,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      SQLITE_SYNCHRONOUS: synchronous,
-      BOOTSTRAP_PLATFORM_CLIENTS: `${COMPANY}:${CLIENT.id}:${CLIENT.secret},${OTHER_COMPANY}:${OTHER_CLIENT.id}:${OTHER_CLIENT.secret}`,
-      BOOTSTRAP_APPLICATIONS: `${COMPANY}:${APP}:${APP_TOKEN},${OTHER_COMPANY}:${OTHER_APP}:${APP_TOKEN}`,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString('utf8')).slice(-20_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`service exited before it was healthy (${String(child.exitCode ?? child.signalCode)}):\n${output}`);
-    }
-    try {
-      const res = await fetch(`${baseUrl}/health`);
-      if (res.status === 200) break;
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > deadline) throw new Error(`service not healthy within 30 s:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return { child, baseUrl, output: () => output };
-}
-
-async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill(signal);
-  await exited;
-}
-
-async function tokenFor(baseUrl: string): Promise<string> {
-  const res = await fetch(`${baseUrl}/service/panel/authentication/v1.0/company/${COMPANY}/oauth/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${CLIENT.id}:${CLIENT.secret}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: 'grant_type=client_credentials',
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { access_token: string }).access_token;
 }
 
 const platformPath = `/service/platform/user/v1.0/company/${COMPANY}/application/${APP}`;
@@ -268,7 +183,7 @@ async function writeUntilKilled(service: RunningService, token: string): Promise
 }
 
 afterEach(async () => {
-  await Promise.all([...children].map((child) => stop(child, 'SIGKILL')));
+  await stopAllChildren();
 });
 
 describe.each(['NORMAL', 'FULL'])('SIGKILL during writes with SQLITE_SYNCHRONOUS=%s', (synchronous) => {
@@ -277,7 +192,7 @@ describe.each(['NORMAL', 'FULL'])('SIGKILL during writes with SQLITE_SYNCHRONOUS
   it('keeps every acknowledged write, and the read model equals the folded event log', { timeout: 60_000 }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'user-service-crash-'));
     try {
-      const first = await startService(dataDir, synchronous);
+      const first = await startChildService(dataDir, { SQLITE_SYNCHRONOUS: synchronous });
       const outcomes = await writeUntilKilled(first, await tokenFor(first.baseUrl));
       expect(first.child.signalCode, first.output()).toBe('SIGKILL');
       expect(outcomes.refused).toEqual([]);
@@ -288,7 +203,7 @@ describe.each(['NORMAL', 'FULL'])('SIGKILL during writes with SQLITE_SYNCHRONOUS
       expect(outcomes.blocked.size).toBeGreaterThan(0);
       expect(outcomes.archived.size).toBeGreaterThan(0);
 
-      const second = await startService(dataDir, synchronous);
+      const second = await startChildService(dataDir, { SQLITE_SYNCHRONOUS: synchronous });
       const token = await tokenFor(second.baseUrl);
       const customers = await allCustomers(second.baseUrl, token);
       const byId = new Map(customers.map((c) => [c.user_id, c]));
