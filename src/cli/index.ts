@@ -14,6 +14,8 @@ import { toUserSchema } from '../api/platform/customerMapping.js';
 import { OutboxNotifier } from '../commands/notifications/outboxNotifier.js';
 import { addSubscriptionCommands, addWebhookCommands } from './eventCommands.js';
 import { eraseCustomer } from '../commands/customer/erase.js';
+import { forgetImportReport } from '../commands/group/handlers.js';
+import { groupStream } from '../events/groupEvents.js';
 import { eraseBody } from '../api/platform/customerPrivacy.js';
 
 const ids = createRandomIds();
@@ -125,6 +127,22 @@ users
       context.metadata = { ...context.metadata, ...(first.metadata.application_id === undefined ? {} : { application_id: first.metadata.application_id }) };
       await eraseCustomer(s.erasure, context, userId, body);
       console.log(`erased ${userId}`);
+    });
+  });
+
+const groups = program.command('groups').description('customer groups');
+groups
+  .command('forget-report <group_id> <job_id>')
+  .requiredOption('--reason <text>', 'why (kept in the log)')
+  .description("forget what a CSV import's rejected rows quoted: destroy the import's data key and erase the report's values")
+  .action(async (groupId: string, jobId: string, options: { reason: string }) => {
+    await withService(async (s) => {
+      const created = (await s.eventStore.readStream(groupStream(groupId)))[0];
+      if (created === undefined) throw new Error(`no user group ${groupId}`);
+      const context = operatorContext('forgetImportReport', created.metadata.company_id);
+      context.metadata = { ...context.metadata, ...(created.metadata.application_id === undefined ? {} : { application_id: created.metadata.application_id }) };
+      await forgetImportReport({ ...s.commands, keys: s.eventStore.keys }, context, groupId, jobId, options.reason);
+      console.log(`forgot the report of import ${jobId}`);
     });
   });
 

@@ -1,7 +1,7 @@
 import type { DataKeys } from './dataKeys.js';
 import type { StoredEvent } from './envelope.js';
 import type { AppendRequest, AppendResult, EventStore, ReadAllOptions } from './eventStore.js';
-import { subjectOf } from './personalData.js';
+import { carriesPersonalValues, subjectOf } from './personalData.js';
 import { hasPersonalFields, openEvent, sealEvent, type SubjectKey } from './personalDataCodec.js';
 
 /** A log that can also be read without awaiting: the embedded store, for rebuilds. */
@@ -47,7 +47,9 @@ export class EncryptingEventStore implements EventStore, SyncEventLog {
     const subjects = new Set<string>();
     for (const request of requests) {
       for (const event of request.events) {
-        if (!hasPersonalFields(event.type)) continue;
+        // A type with personal fields may carry none this time (a membership change by list, an
+        // import batch without rejected rows): no key is made for it.
+        if (!hasPersonalFields(event.type) || !carriesPersonalValues(event.type, event.data)) continue;
         const subject = subjectOf(request.stream, event.data);
         if (subject === undefined) throw new Error(`event ${event.type} carries personal data but names no person to encrypt it for`);
         subjects.add(subject);

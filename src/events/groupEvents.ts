@@ -55,6 +55,11 @@ export const groupEventSchemas = {
     reason: z.string().optional(),
   }),
   /**
+   * An operator forgot what an import's rejected rows quoted: the import's data key is destroyed,
+   * and the read model's report keeps the rows with their values erased.
+   */
+  UserGroupImportReportForgotten: z.object({ ...scope, job_id: z.string(), reason: z.string() }),
+  /**
    * Members that joined or left. A CSV import writes one per batch to its own stream, with the
    * number of rows read so far: a resumed import starts after it, so nobody is added twice.
    */

@@ -1,4 +1,5 @@
 import { USER_STREAM_PREFIX } from './customerEvents.js';
+import { GROUP_IMPORT_STREAM_PREFIX } from './groupEvents.js';
 
 /**
  * Where each event type carries personal data, as paths into its `data`: `a.b` for a nested
@@ -24,6 +25,12 @@ export const PERSONAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
   SessionStarted: ['user_agent', 'ip'],
   /** Every value, encrypted attribute or not: what a merchant records about a person is theirs. */
   UserAttributeSet: ['value'],
+  /**
+   * A CSV import's rows that named no customer quote the file (emails, phone numbers of people
+   * who are not customers). They are sealed with a key of the import itself: destroying it
+   * (`npm run cli -- groups forget-report <job_id>`) forgets them.
+   */
+  UserGroupMembersChanged: ['rejected[].value'],
 };
 
 /** Fields whose names look personal but are not, with the reason; the guard test reads this. */
@@ -49,6 +56,8 @@ export const LOOKS_PERSONAL =
  * of future types follow the same rule, so a new user event needs no change here.
  */
 export function subjectOf(stream: string, data: unknown): string | undefined {
+  // An import's batches: whoever its rejected rows name, the import holds them.
+  if (stream.startsWith(GROUP_IMPORT_STREAM_PREFIX)) return stream;
   if (typeof data === 'object' && data !== null) {
     const userId = (data as { user_id?: unknown }).user_id;
     if (typeof userId === 'string' && userId !== '') return userId;
@@ -57,6 +66,16 @@ export function subjectOf(stream: string, data: unknown): string | undefined {
 }
 
 type Visitor = (value: unknown) => unknown;
+
+/** Whether this event's data holds any value at its type's personal paths. */
+export function carriesPersonalValues(type: string, data: unknown): boolean {
+  let found = false;
+  mapPersonal(type, data, (value) => {
+    if (value !== undefined) found = true;
+    return value;
+  });
+  return found;
+}
 
 /** Rewrites the values at `path` (a copy along the way; the input is left as it was). */
 export function mapPath(data: unknown, path: readonly string[], visit: Visitor): unknown {

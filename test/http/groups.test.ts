@@ -6,6 +6,7 @@ import type { GroupJobDeps } from '../../src/commands/group/groupJob.js';
 import type { EventStore } from '../../src/events/eventStore.js';
 import { APP, COMPANY, OTHER_APP, OTHER_CLIENT, OTHER_COMPANY, call, startTestService, type TestService } from '../support/testService.js';
 import { eventually, startFileServer, type FileServer } from '../support/fileServer.js';
+import { forgetImportReport } from '../../src/commands/group/handlers.js';
 
 type Json = Record<string, unknown>;
 type Group = Json & { _id: string; uid: number; status: string; error: { count: number; file_url: string } };
@@ -213,6 +214,28 @@ describe('CSV imports', () => {
     const batches = await t.service.eventStore.readStream(groupImportStream(done.error.file_url.split('/jobs/')[1]?.split('/')[0] ?? ''));
     expect(batches.every((e) => (e.data as { source: { type: string } }).source.type === 'csv')).toBe(true);
     expect(batches[0]?.metadata.actor).toEqual({ type: 'platform_client', id: 'client-559' });
+  });
+
+  it('keeps rejected rows sealed in the log, and forgets them on request, in the report and on rebuild', async () => {
+    const group = await createGroup({ name: 'forgettable report', file_url: files.url('/members.csv') });
+    const done = await finished(group._id);
+    const jobId = done.error.file_url.split('/jobs/')[1]?.split('/')[0] ?? '';
+    const rawLog = () => JSON.stringify(t.service.db.prepare("SELECT data, metadata FROM events WHERE stream LIKE 'userGroupImport-%'").all());
+    expect(rawLog()).not.toContain('nobody@groups.example.com');
+    const report = async () => (await (await fetch(done.error.file_url, { headers: { authorization: `Bearer ${token}` } })).text()).trim().split('\n');
+    expect(await report()).toContain('4,email,nobody@groups.example.com,no such user');
+
+    const context = { name: 'forgetImportReport', commandId: `forget-${jobId}`, metadata: { company_id: COMPANY, application_id: APP, actor: { type: 'platform_client' as const, id: 'operator' }, correlation_id: 'c' } };
+    await forgetImportReport({ ...t.service.commands, keys: t.service.eventStore.keys }, context, group._id, jobId, 'retention period over');
+    expect(await report()).toEqual(['row,column,value,reason', '4,email,[erased],no such user', '6,action,[erased],action must be add or remove']);
+    const batches = await t.service.eventStore.readStream(groupImportStream(jobId));
+    expect(JSON.stringify(batches.map((b) => b.data))).not.toContain('nobody@groups.example.com');
+    rebuildSqliteProjection(t.service.db, t.service.eventStore, 'groups');
+    expect(await report()).toContain('4,email,[erased],no such user');
+    const forgotten = (await t.service.eventStore.readStream(`userGroup-${group._id}`)).at(-1);
+    expect(forgotten).toMatchObject({ type: 'UserGroupImportReportForgotten', data: { job_id: jobId, reason: 'retention period over' }, metadata: { actor: { id: 'operator' } } });
+    // Members imported by the job stay members: only what the rejected rows quoted is gone.
+    expect(await isMember(group._id, users[0]?.id ?? '')).toBe(true);
   });
 
   it('resumes an import whose download broke off, adding nobody twice and reporting each bad row once', async () => {

@@ -22,6 +22,7 @@ export type GroupCommand =
   | { type: 'QueueJob'; job_id: string; kind: 'csv' | 'condition'; file_url?: string }
   | { type: 'StartJob'; job_id: string }
   | { type: 'FinishJob'; job_id: string; outcome: 'completed' | 'failed'; rows: number; error_count: number; reason?: string }
+  | { type: 'ForgetImportReport'; job_id: string; reason: string }
   /** Checked only: the members themselves go to the members stream (see handlers). */
   | { type: 'ChangeMembersByList' };
 
@@ -91,6 +92,11 @@ export function decideGroup(command: GroupCommand, state: GroupState): GroupEven
       const { job_id, outcome, rows, error_count, reason } = command;
       return [{ type: 'UserGroupJobFinished', data: { group_id, application_id, job_id, outcome, rows, error_count, ...(reason === undefined ? {} : { reason }) } }];
     }
+    case 'ForgetImportReport':
+      if (state.current_job === command.job_id && state.running) {
+        throw conflict('import_running', `import ${command.job_id} is still running; forget its report once it has finished`);
+      }
+      return [{ type: 'UserGroupImportReportForgotten', data: { group_id, application_id, job_id: command.job_id, reason: command.reason } }];
     case 'ChangeMembersByList':
       if (state.group.type !== 'bulk') throw invalid('body.type', 'members of a conditional group come from its conditions');
       return [];

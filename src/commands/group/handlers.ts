@@ -1,5 +1,6 @@
+import type { DataKeys } from '../../events/dataKeys.js';
 import type { GroupEvent, GroupFields, MembershipSource } from '../../events/groupEvents.js';
-import { groupMembersStream, groupStream, groupUidStream } from '../../events/groupEvents.js';
+import { groupMembersStream, groupStream, groupUidStream, groupImportStream } from '../../events/groupEvents.js';
 import { loadStream, runCommand, type CommandContext, type CommandDeps } from '../commandRunner.js';
 import { decideGroup, evolveGroup, initialGroupState, type GroupChanges, type GroupCommand, type GroupState } from './decider.js';
 
@@ -128,4 +129,24 @@ export async function changeMembers(
 function present(state: GroupState): PresentGroup {
   if (state.status !== 'present') throw new Error('group expected to exist after a successful command');
   return state;
+}
+
+/**
+ * Forgets what an import's rejected rows quoted (emails and phone numbers of people who are not
+ * customers): the import's data key is destroyed first, so the log's copies are unreadable even
+ * if the event below were never written; the event then erases the values in the read model's
+ * report and records who asked and why.
+ */
+export async function forgetImportReport(
+  deps: CommandDeps & { keys: Pick<DataKeys, 'destroy'> },
+  context: CommandContext,
+  groupId: string,
+  jobId: string,
+  reason: string,
+): Promise<void> {
+  await deps.keys.destroy(groupImportStream(jobId));
+  await runCommand(deps, context, async () => {
+    const loaded = await loadGroup(deps, groupId);
+    return { appends: [{ stream: groupStream(groupId), expectedRevision: loaded.revision, events: decideGroup({ type: 'ForgetImportReport', job_id: jobId, reason }, loaded.state) }], result: undefined };
+  });
 }

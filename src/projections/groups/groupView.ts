@@ -108,10 +108,18 @@ export interface GroupsReadModel {
 export function membershipChanges(events: StoredEvent[]): {
   changes: Map<string, { application_id: string; group_id: string; user_id: string; member: boolean }>;
   rejected: Array<ReportRow & { application_id: string }>;
+  /** Imports whose reports were forgotten: their rows keep their place, their values are erased. */
+  forgotten: Array<{ application_id: string; job_id: string }>;
 } {
   const changes = new Map<string, { application_id: string; group_id: string; user_id: string; member: boolean }>();
   const rejected: Array<ReportRow & { application_id: string }> = [];
+  const forgotten: Array<{ application_id: string; job_id: string }> = [];
   for (const stored of events) {
+    if (stored.type === 'UserGroupImportReportForgotten') {
+      const { application_id, job_id } = stored.data as { application_id: string; job_id: string };
+      forgotten.push({ application_id, job_id });
+      continue;
+    }
     if (stored.type !== 'UserGroupMembersChanged') continue;
     const event = { type: stored.type, data: stored.data } as Extract<GroupEvent, { type: 'UserGroupMembersChanged' }>;
     const { application_id, group_id, added, removed, source } = event.data;
@@ -119,5 +127,5 @@ export function membershipChanges(events: StoredEvent[]): {
     for (const user_id of removed) changes.set(`${group_id}\u0000${user_id}`, { application_id, group_id, user_id, member: false });
     if (source.type === 'csv') for (const row of event.data.rejected ?? []) rejected.push({ ...row, job_id: source.job_id, application_id });
   }
-  return { changes, rejected };
+  return { changes, rejected, forgotten };
 }

@@ -1,4 +1,5 @@
 import type { AnyBulkWriteOperation, Collection, Db, Filter } from 'mongodb';
+import { ERASED } from '../../events/personalDataCodec.js';
 import type { StoredEvent } from '../../events/envelope.js';
 import { escapeRegex } from '../attributes/attributeFilter.js';
 import { evolveGroupView, membershipChanges, type GroupListQuery, type GroupsReadModel, type GroupView, type ReportRow } from '../groups/groupView.js';
@@ -54,7 +55,7 @@ export class MongoGroupsReadModel implements GroupsReadModel {
       if (view !== null) groupWrites.push(replaceIfNewer<GroupDoc>(key, { ...view, name_fold: view.name.toLowerCase() }));
     }
     await writeNewer(this.groups, groupWrites);
-    const { changes, rejected } = membershipChanges(events);
+    const { changes, rejected, forgotten } = membershipChanges(events);
     const memberWrites: AnyBulkWriteOperation<MemberDoc>[] = [...changes.values()].map((c) => {
       const _id = `${c.application_id}:${c.group_id}:${c.user_id}`;
       return c.member
@@ -67,6 +68,7 @@ export class MongoGroupsReadModel implements GroupsReadModel {
       return { replaceOne: { filter: { _id: `${r.application_id}:${r.job_id}:${r.row}` }, replacement: doc, upsert: true } };
     });
     if (errorWrites.length > 0) await this.errors.bulkWrite(errorWrites, { ordered: false });
+    for (const f of forgotten) await this.errors.updateMany({ application_id: f.application_id, job_id: f.job_id }, { $set: { value: ERASED } });
   }
 
   async get(applicationId: string, groupId: string): Promise<GroupView | null> {

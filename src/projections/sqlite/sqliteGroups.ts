@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ERASED } from '../../events/personalDataCodec.js';
 import type { StoredEvent } from '../../events/envelope.js';
 import type { SqliteDatabase } from '../../shared/sqlite.js';
 import { escapeLike } from '../attributes/attributeFilter.js';
@@ -64,6 +65,7 @@ export class SqliteGroupsReadModel implements GroupsReadModel {
       ),
       members: db.prepare<[string, string], { user_id: string }>(`SELECT user_id FROM ${members} WHERE application_id = ? AND group_id = ? ORDER BY user_id`),
       count: db.prepare<[string, string], { n: number }>(`SELECT COUNT(*) AS n FROM ${members} WHERE application_id = ? AND group_id = ?`),
+      forget: db.prepare(`UPDATE ${errors} SET value = ? WHERE application_id = ? AND job_id = ?`),
       reject: db.prepare(`INSERT OR IGNORE INTO ${errors} (application_id, job_id, row, col, value, reason) VALUES (?, ?, ?, ?, ?, ?)`),
       errors: db.prepare<[string, string], { job_id: string; row: number; col: string; value: string; reason: string }>(
         `SELECT job_id, row, col, value, reason FROM ${errors} WHERE application_id = ? AND job_id = ? ORDER BY row`,
@@ -89,9 +91,10 @@ export class SqliteGroupsReadModel implements GroupsReadModel {
       if (view === null) continue;
       this.statements.put.run(view.application_id, view.group_id, view.uid, view.name.toLowerCase(), view.type, view.status, view.revision, JSON.stringify(view));
     }
-    const { changes, rejected } = membershipChanges(events);
+    const { changes, rejected, forgotten } = membershipChanges(events);
     for (const c of changes.values()) (c.member ? this.statements.add : this.statements.remove).run(c.application_id, c.group_id, c.user_id);
     for (const r of rejected) this.statements.reject.run(r.application_id, r.job_id, r.row, r.column, r.value, r.reason);
+    for (const f of forgotten) this.statements.forget.run(ERASED, f.application_id, f.job_id);
   }
 
   private getSync(applicationId: string, groupId: string): GroupView | null {
