@@ -165,7 +165,12 @@ export async function createService(config: Config, options: ServiceOptions = {}
     batchSize: config.GROUP_IMPORT_BATCH_ROWS,
   };
   registerGroupJobs(jobs, groupJobs);
-  const groupConditions = new GroupConditionReactor(groupJobs, readStore.checkpoints, { pollMs: Math.max(config.PROJECTION_POLL_MS, 50), logger });
+  // Under the projection lease, like the runner and the webhook dispatcher: one instance re-evaluates.
+  const groupConditions = new GroupConditionReactor(groupJobs, runnerCheckpoints, {
+    pollMs: Math.max(config.PROJECTION_POLL_MS, 50),
+    logger,
+    log: runnerLog,
+  });
   registerAccountDeletion(jobs, sessionDeps);
   if (options.runJobs !== false) {
     // A job queued by a command whose process died before the enqueue is put back here.

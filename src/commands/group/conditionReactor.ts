@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { StoredEvent } from '../../events/envelope.js';
+import type { EventStore } from '../../events/eventStore.js';
 import { USER_ATTRIBUTE_STREAM_PREFIX } from '../../events/userAttributeEvents.js';
 import type { CheckpointStore } from '../../projections/readStore.js';
 import type { CommandContext } from '../commandRunner.js';
@@ -21,20 +22,32 @@ export class GroupConditionReactor {
   constructor(
     private readonly deps: Pick<GroupJobDeps, 'commands' | 'groups' | 'definitions' | 'values'>,
     private readonly checkpoints: CheckpointStore,
-    private readonly options: { pollMs: number; logger?: Logger },
+    private readonly options: {
+      pollMs: number;
+      logger?: Logger;
+      /**
+       * The log as the projection lease lets this instance read it (empty to a follower), so that
+       * with several instances only the lease holder re-evaluates groups. The command log by default.
+       */
+      log?: Pick<EventStore, 'headPosition' | 'readAll'>;
+    },
   ) {}
 
+  private get log(): Pick<EventStore, 'headPosition' | 'readAll'> {
+    return this.options.log ?? this.deps.commands.store;
+  }
+
   async init(): Promise<void> {
-    if ((await this.checkpoints.get(NAME)) === 0n) await this.checkpoints.set(NAME, await this.deps.commands.store.headPosition());
+    if ((await this.checkpoints.get(NAME)) === 0n) await this.checkpoints.set(NAME, await this.log.headPosition());
   }
 
   /** Applies what is new; resolves with the number of attribute events read. */
   async runOnce(): Promise<number> {
     // Read the head first: when nothing matches, the checkpoint moves to it and skips nothing.
-    const head = await this.deps.commands.store.headPosition();
+    const head = await this.log.headPosition();
     const after = await this.checkpoints.get(NAME);
     if (after >= head) return 0;
-    const events = await this.deps.commands.store.readAll({ after, limit: BATCH, streamPrefixes: [USER_ATTRIBUTE_STREAM_PREFIX] });
+    const events = await this.log.readAll({ after, limit: BATCH, streamPrefixes: [USER_ATTRIBUTE_STREAM_PREFIX] });
     const last = events.at(-1);
     if (last === undefined) {
       // A quiet filter must not rescan the same stretch of the log at every poll.
