@@ -193,6 +193,9 @@ describe('changing sign-in contacts needs a recent sign-in or an OTP to the curr
     const stolenOtp = await storefront(t, 'POST', '/profile/v2.0/mobile/primary/otp/verify', { request_id: sent.body.request_id, otp: othersOtp }, s.session);
     expect(stolenOtp.status).toBe(400);
     expect(stolenOtp.body.errors).toEqual([expect.objectContaining({ field: 'body.request_id' })]);
+    // The refused attempt did not use up the owner's code.
+    const ownerStill = await storefront(t, 'POST', '/profile/v2.0/mobile/primary/otp/verify', { request_id: sent.body.request_id, otp: othersOtp }, other.session);
+    expect(ownerStill.status).toBe(200);
     clock.advance(31_000);
     const resent = await storefront(t, 'POST', '/profile/v2.0/mobile/primary/otp/send', {}, other.session);
     const proof = await storefront(t, 'POST', '/profile/v2.0/mobile/primary/otp/verify', { request_id: resent.body.request_id, otp: t.notifier.otp(`+91${other.mobile}`, 'otp_primary_check') }, other.session);

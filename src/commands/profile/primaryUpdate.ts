@@ -36,6 +36,15 @@ export async function sendOtpOnPrimary(
 }
 
 /** Step 2 (verifyOTPonPrimary): the OTP is right; returns the proof's request id, which step 3 needs. */
+/**
+ * Checked before the code is tried: an attempt counts against the request, so a shopper holding
+ * someone else's request id must not be able to use up that shopper's tries.
+ */
+async function refuseOthersRequest(deps: ProfileDeps, actor: ProfileActor, requestId: string): Promise<void> {
+  const pending = await deps.otps.get(requestId);
+  if (pending !== null && pending.user_id !== actor.user_id) throw notYours('body.request_id');
+}
+
 export async function verifyOtpOnPrimary(
   deps: ProfileDeps,
   caller: StorefrontCaller,
@@ -43,6 +52,7 @@ export async function verifyOtpOnPrimary(
   entity: Entity,
   input: { request_id: string; otp: string },
 ): Promise<string> {
+  await refuseOthersRequest(deps, actor, input.request_id);
   const record = await checkOtp(deps, caller.application_id, 'primary_check', input.request_id, input.otp);
   if (record.user_id !== actor.user_id || record.channel !== (entity === 'email' ? 'email' : 'sms')) throw notYours('body.request_id');
   const now = deps.clock.now().getTime();
@@ -107,6 +117,7 @@ export async function verifyOtpForUpdate(
   entity: Entity,
   input: { request_id: string; otp: string },
 ): Promise<PresentCustomer> {
+  await refuseOthersRequest(deps, actor, input.request_id);
   const record = await checkOtp(deps, caller.application_id, 'contact_update', input.request_id, input.otp);
   const contact = contactOfRecipient(record.channel, record.recipient, deps.defaultCountryCode);
   if (record.user_id !== actor.user_id || entityOf(contact.kind) !== entity) throw notYours('body.request_id');
