@@ -32,13 +32,18 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** `npm start`'s service as a child process on 127.0.0.1, on the given data directory, once healthy. */
+/**
+ * `npm start`'s service as a child process on 127.0.0.1, on the given data directory, once healthy.
+ * It runs the embedded default: the runner's REDIS_URL (CI exports one) is not passed on unless
+ * `env` names it, so its jobs, sessions and OTPs stay in the data directory that is killed with it.
+ */
 export async function startChildService(dataDir: string, env: Record<string, string> = {}): Promise<RunningService> {
   const port = await freePort();
+  const { REDIS_URL: _runnersRedis, ...inherited } = process.env;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: REPO,
     env: {
-      ...process.env,
+      ...inherited,
       PORT: String(port),
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
