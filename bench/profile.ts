@@ -7,6 +7,7 @@
  *   npx tsx bench/profile.ts list 20000       server under GET /customers/list?q=<email> load
  *   npx tsx bench/profile.ts create           server under POST /customers load
  *   npx tsx bench/profile.ts session          server under storefront GET .../session (getLoggedInUser) load
+ *   npx tsx bench/profile.ts upsert 10000     server under PUT .../definition/{id}/user/{user_id} load
  *
  * Extra server environment (e.g. LOG_LEVEL=warn) can be given as KEY=VALUE arguments.
  */
@@ -22,6 +23,7 @@ import { measure, type LoadResult } from './load.js';
 import { createCustomerLoad, getByIdLoad, listByEmailLoad } from './scenarios.js';
 import { seedCustomers } from './seed.js';
 import { APP, COMPANY, embeddedLog, platformToken, startService } from './service.js';
+import { seedAttributes, upsertLoad } from './attributes.js';
 import { APP_TOKEN, AUTH, credentials, seedShoppers, STOREFRONT, storefrontCall } from './signin.js';
 
 const [scenario = 'get', countArg, ...rest] = process.argv.slice(2);
@@ -96,6 +98,13 @@ async function main(): Promise<void> {
       const cookie = signedIn.cookie;
       return measure({ url, pid, headers: { authorization: AUTH, cookie }, next: () => ({ path: `${STOREFRONT}/authentication/v1.0/session` }) });
     }, { BOOTSTRAP_APPLICATIONS: `${COMPANY}:${APP}:${APP_TOKEN}` });
+    return;
+  }
+  if (scenario === 'upsert') {
+    const seeded = await seedAttributes(dataDir, count, false, () => {});
+    await underLoad('upsert attribute value', dataDir, (url, pid, token) =>
+      measure({ ...upsertLoad({ url, pid, startupMs: 0, stop: async () => {} }, token, seeded.definitionIds.spend ?? '', seeded.userIds), url, pid }),
+    );
     return;
   }
   if (scenario === 'create') {
