@@ -22,8 +22,6 @@ export interface BullmqJobQueueOptions extends Partial<JobQueueSettings> {
   /** Redis key prefix, so deployments sharing a Redis keep their queues apart. */
   prefix?: string;
   logger?: Logger;
-  /** A run whose worker stops renewing its lock for this long is stalled: BullMQ runs it again. */
-  lockMs?: number;
 }
 
 /** Custom BullMQ ids may be neither integers nor contain ':'; the prefix and the encoding rule out both. */
@@ -42,7 +40,7 @@ export class BullmqJobQueue implements JobQueue {
   private worker: Worker | undefined;
 
   constructor(private readonly options: BullmqJobQueueOptions) {
-    const { url, queueName = 'jobs', prefix, logger, lockMs: _lockMs, ...settings } = options;
+    const { url, queueName = 'jobs', prefix, logger, ...settings } = options;
     this.settings = { ...DEFAULT_JOB_SETTINGS, ...settings };
     this.queue = new Queue(queueName, {
       connection: { url, maxRetriesPerRequest: 1, connectTimeout: 2000 },
@@ -74,12 +72,12 @@ export class BullmqJobQueue implements JobQueue {
 
   start(): void {
     if (this.worker !== undefined) return;
-    const { url, prefix, logger, lockMs = 30_000 } = this.options;
+    const { url, prefix, logger } = this.options;
     const worker = new Worker(this.queue.name, (job: Job) => this.process(job), {
       connection: { url, maxRetriesPerRequest: null },
       ...(prefix === undefined ? {} : { prefix }),
       concurrency: this.settings.concurrency,
-      lockDuration: lockMs,
+      lockDuration: this.settings.leaseMs,
       // A run lost with its worker (a killed deploy) is given back twice; more often, the job itself is the likely cause.
       maxStalledCount: 2,
     });

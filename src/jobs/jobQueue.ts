@@ -47,6 +47,11 @@ export interface JobQueueSettings extends RetryPolicy {
   concurrency: number;
   /** How long a finished job (and so its id, for dedupe) is kept. */
   keepCompletedMs: number;
+  /**
+   * A run whose worker stops renewing its claim this long is presumed dead and runs again: the
+   * SQLite table's lease, BullMQ's lock (JOB_LEASE_MS).
+   */
+  leaseMs: number;
 }
 
 /** Six runs, 2 s · 4 s · 8 s · 16 s · 32 s apart: about a minute from the first try to the failed list. */
@@ -55,6 +60,7 @@ export const DEFAULT_JOB_SETTINGS: JobQueueSettings = {
   backoffMs: 2000,
   concurrency: 4,
   keepCompletedMs: 24 * 60 * 60 * 1000,
+  leaseMs: 60_000,
 };
 
 /**

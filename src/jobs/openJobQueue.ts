@@ -15,7 +15,8 @@ export async function openJobQueue(
   config: Config,
   deps: { db: SqliteDatabase; clock: Clock; logger: Logger; tuning?: JobQueueTuning },
 ): Promise<JobQueue> {
-  const { pollMs, ...settings } = deps.tuning ?? {};
+  const { pollMs, ...tuned } = deps.tuning ?? {};
+  const settings = { leaseMs: config.JOB_LEASE_MS, ...tuned };
   if (config.REDIS_URL !== undefined) {
     // Loaded only when configured, like the other production adapters.
     const { BullmqJobQueue } = await import('./bullmqJobQueue.js');
@@ -23,14 +24,12 @@ export async function openJobQueue(
       url: config.REDIS_URL,
       prefix: `user-service:${config.MONGODB_DATABASE}`,
       logger: deps.logger,
-      lockMs: config.JOB_LEASE_MS,
       ...settings,
     });
   }
   return new SqliteJobQueue(deps.db, {
     clock: deps.clock,
     logger: deps.logger,
-    leaseMs: config.JOB_LEASE_MS,
     ...(pollMs === undefined ? {} : { pollMs }),
     ...settings,
   });

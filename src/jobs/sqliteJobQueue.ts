@@ -22,8 +22,6 @@ export interface SqliteJobQueueOptions extends Partial<JobQueueSettings> {
   logger?: Logger;
   /** How often an idle worker looks for due jobs (an enqueue due now wakes it sooner). */
   pollMs?: number;
-  /** A run not finished this long after its claim is presumed dead and runs again; renewed while it runs. */
-  leaseMs?: number;
 }
 
 interface ClaimedRow {
@@ -77,7 +75,6 @@ export class SqliteJobQueue implements JobQueue {
   private readonly clock: Clock;
   private readonly logger: Logger | undefined;
   private readonly pollMs: number;
-  private readonly leaseMs: number;
   private readonly sql;
   private readonly claim;
   private running = false;
@@ -86,12 +83,11 @@ export class SqliteJobQueue implements JobQueue {
   private prunedAt = 0;
 
   constructor(db: SqliteDatabase, options: SqliteJobQueueOptions = {}) {
-    const { clock, logger, pollMs, leaseMs, ...settings } = options;
+    const { clock, logger, pollMs, ...settings } = options;
     this.settings = { ...DEFAULT_JOB_SETTINGS, ...settings };
     this.clock = clock ?? systemClock;
     this.logger = logger;
     this.pollMs = pollMs ?? 200;
-    this.leaseMs = leaseMs ?? 60_000;
     db.exec(SCHEMA);
     this.sql = {
       insert: db.prepare(`INSERT INTO jobs (id, name, payload, state, run_at, max_attempts, backoff_ms, created_at)
@@ -128,7 +124,7 @@ export class SqliteJobQueue implements JobQueue {
     // IMMEDIATE takes the write lock first, so another process's worker waits rather than claiming the same rows.
     this.claim = db.transaction((now: number, token: string, limit: number) => {
       this.sql.expire.run({ now });
-      return this.sql.claim.all({ now, token, until: now + this.leaseMs, limit });
+      return this.sql.claim.all({ now, token, until: now + this.settings.leaseMs, limit });
     });
   }
 
@@ -263,12 +259,12 @@ export class SqliteJobQueue implements JobQueue {
     const log = { job_id: row.id, job: row.name, attempt: row.attempts_made };
     const renewal = setInterval(() => {
       try {
-        this.sql.renew.run({ id: row.id, token, until: this.clock.now().getTime() + this.leaseMs });
+        this.sql.renew.run({ id: row.id, token, until: this.clock.now().getTime() + this.settings.leaseMs });
       } catch (error) {
         clearInterval(renewal);
         this.logger?.warn({ ...log, err: errorMessage(error) }, 'could not renew a job lease');
       }
-    }, this.leaseMs / 3);
+    }, this.settings.leaseMs / 3);
     renewal.unref();
     try {
       const handler = this.handlers.get(row.name);
