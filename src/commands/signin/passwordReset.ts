@@ -25,30 +25,32 @@ function assertEnabled(config: PlatformConfig): void {
  * stored (and throttled) either way and only delivered when there is someone to deliver it to.
  */
 export async function sendResetLink(deps: SigninDeps, caller: StorefrontCaller, contact: Contact, config: PlatformConfig): Promise<void> {
-  assertEnabled(config);
-  const account = await accountHolding(deps, caller.application_id, identifierOf(contact));
-  await sendLinkCode(deps, {
-    application_id: caller.application_id,
-    purpose: 'reset_link',
-    channel: channelOf(contact),
-    recipient: recipientOf(contact),
-    user_id: account?.user_id ?? '',
-    ttl_ms: LINK_TTL_MS,
-    ...(account === null ? {} : { delivery: { template: 'password_reset_link' } }),
-  });
+  await sendLinkCode(deps, { ...(await resetCode(deps, caller, contact, config, 'reset_link', 'password_reset_link')), ttl_ms: LINK_TTL_MS });
 }
 
 export async function sendForgotOtp(deps: SigninDeps, caller: StorefrontCaller, contact: Contact, config: PlatformConfig): Promise<string> {
+  return sendOtp(deps, await resetCode(deps, caller, contact, config, 'forgot', 'otp_forgot_password'));
+}
+
+/** A reset code for the contact, with a delivery only when an account holds it. */
+async function resetCode(
+  deps: SigninDeps,
+  caller: StorefrontCaller,
+  contact: Contact,
+  config: PlatformConfig,
+  purpose: 'reset_link' | 'forgot',
+  template: string,
+) {
   assertEnabled(config);
   const account = await accountHolding(deps, caller.application_id, identifierOf(contact));
-  return sendOtp(deps, {
+  return {
     application_id: caller.application_id,
-    purpose: 'forgot',
+    purpose,
     channel: channelOf(contact),
     recipient: recipientOf(contact),
     user_id: account?.user_id ?? '',
-    ...(account === null ? {} : { delivery: { template: 'otp_forgot_password' } }),
-  });
+    ...(account === null ? {} : { delivery: { template } }),
+  };
 }
 
 /** A verified forgot-password OTP buys a forgot_token: a reset code, single use, 30 minutes. */
