@@ -1,3 +1,4 @@
+import { PollingLoop } from '../shared/pollingLoop.js';
 import type { Logger } from 'pino';
 import type { EventStore } from '../events/eventStore.js';
 import type { CheckpointStore, Projection } from './readStore.js';
@@ -15,8 +16,7 @@ export interface RunnerOptions {
  * the checkpoint. Used when the read store is not the embedded one, and to catch up at start.
  */
 export class ProjectionRunner {
-  private running = false;
-  private loop: Promise<void> | undefined;
+  private readonly loop: PollingLoop;
   private readonly positions = new Map<string, bigint>();
   private readonly waiters = new Set<{ position: bigint; resolve: () => void }>();
   private caughtUpOnce = false;
@@ -26,7 +26,9 @@ export class ProjectionRunner {
     private readonly projections: Projection[],
     private readonly checkpoints: CheckpointStore,
     private readonly options: RunnerOptions = {},
-  ) {}
+  ) {
+    this.loop = new PollingLoop(() => this.catchUpAll(), { pollMs: options.pollMs ?? 50, what: 'projection runner', logger: options.logger });
+  }
 
   /** Applies everything up to the log's head; returns the number of events applied. */
   async catchUp(projection: Projection): Promise<number> {
@@ -76,23 +78,11 @@ export class ProjectionRunner {
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = (async () => {
-      while (this.running) {
-        try {
-          await this.catchUpAll();
-        } catch (error) {
-          this.options.logger?.error({ err: error }, 'projection runner failed; retrying');
-        }
-        await new Promise((resolve) => setTimeout(resolve, this.options.pollMs ?? 50));
-      }
-    })();
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    await this.loop;
+    await this.loop.stop();
   }
 
   /** Resolves when every projection has passed `position`, or after `timeoutMs` (bounded wait). */

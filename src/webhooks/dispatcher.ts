@@ -1,3 +1,4 @@
+import { PollingLoop } from '../shared/pollingLoop.js';
 import type { Logger } from 'pino';
 import type { StoredEvent } from '../events/envelope.js';
 import type { EventStore } from '../events/eventStore.js';
@@ -66,11 +67,11 @@ export class WebhookDispatcher {
   private saved: bigint | undefined;
   private readonly lanes = new Map<string, Lane>();
   private pending = 0;
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly loop: PollingLoop;
 
-  constructor(private readonly deps: DispatcherDeps) {}
+  constructor(private readonly deps: DispatcherDeps) {
+    this.loop = new PollingLoop(() => this.tick(), { pollMs: deps.pollMs ?? 200, what: 'webhook dispatcher', logger: deps.logger });
+  }
 
   /** One pass: read what is new, settle lanes whose head finished, enqueue the next heads, checkpoint. */
   async tick(): Promise<void> {
@@ -148,35 +149,14 @@ export class WebhookDispatcher {
 
   /** Runs the next pass now rather than after the poll interval (a delivery just settled). */
   nudge(): void {
-    this.wake?.();
+    this.loop.wake();
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = (async () => {
-      while (this.running) {
-        try {
-          await this.tick();
-        } catch (error) {
-          this.deps.logger?.error({ err: error }, 'webhook dispatcher failed; retrying');
-        }
-        if (!this.running) break;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.deps.pollMs ?? 200);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wake = undefined;
-      }
-    })();
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+    await this.loop.stop();
   }
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { PollingLoop } from '../../shared/pollingLoop.js';
 import type { StoredEvent } from '../../events/envelope.js';
 import type { EventStore } from '../../events/eventStore.js';
 import { USER_ATTRIBUTE_STREAM_PREFIX } from '../../events/userAttributeEvents.js';
@@ -16,8 +17,7 @@ const BATCH = 1000;
  * At its first start it begins at the head: existing members come from each group's own job.
  */
 export class GroupConditionReactor {
-  private running = false;
-  private loop: Promise<void> | undefined;
+  private readonly loop: PollingLoop;
 
   constructor(
     private readonly deps: Pick<GroupJobDeps, 'commands' | 'groups' | 'definitions' | 'values'>,
@@ -31,7 +31,10 @@ export class GroupConditionReactor {
        */
       log?: Pick<EventStore, 'headPosition' | 'readAll'>;
     },
-  ) {}
+  ) {
+    // A full batch means more is waiting: the next pass runs at once.
+    this.loop = new PollingLoop(async () => (await this.runOnce()) === BATCH, { pollMs: options.pollMs, what: 'group conditions', logger: options.logger });
+  }
 
   private get log(): Pick<EventStore, 'headPosition' | 'readAll'> {
     return this.options.log ?? this.deps.commands.store;
@@ -67,25 +70,13 @@ export class GroupConditionReactor {
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = (async () => {
-      while (this.running) {
-        let read = 0;
-        try {
-          read = await this.runOnce();
-        } catch (error) {
-          this.options.logger?.error({ err: error }, 'group conditions failed; retrying');
-        }
-        if (read < BATCH) await new Promise((resolve) => setTimeout(resolve, this.options.pollMs));
-      }
-    })();
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    await this.loop;
+    await this.loop.stop();
   }
+
 }
 
 function touched(events: StoredEvent[]): Map<string, Set<string>> {
