@@ -262,7 +262,8 @@ function erasureDeps(
     (applicationId, _userId, recipients) => otps.forget(applicationId, recipients),
     (applicationId, userId) => attempts.reset(attemptKey(applicationId, userId)),
   ];
-  if (notifier instanceof OutboxNotifier) forget.push((applicationId, _userId, recipients) => notifier.forget(applicationId, recipients));
+  const notifierForget = notifier.forget?.bind(notifier);
+  if (notifierForget !== undefined) forget.push((applicationId, _userId, recipients) => notifierForget(applicationId, recipients));
   return { sessions, userAttributes: readStore.userAttributes, keys: eventStore.keys, forget };
 }
 

@@ -15,4 +15,6 @@ export interface Notification {
  */
 export interface Notifier {
   send(notification: Notification): Promise<void>;
+  /** Drops what it still holds for these recipients (an erasure); absent when it holds nothing. */
+  forget?(applicationId: string, recipients: string[]): Promise<void>;
 }
