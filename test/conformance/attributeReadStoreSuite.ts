@@ -4,27 +4,13 @@ import type { StoredEvent } from '../../src/events/envelope.js';
 import { parseAttributeConditions, type RawCondition } from '../../src/projections/attributes/attributeFilter.js';
 import type { ReadStore } from '../../src/projections/readStore.js';
 import type { ReadStoreUnderTest } from './readStoreSuite.js';
+import { TestLog } from '../support/eventLog.js';
 
 const APP = 'app-attributes';
-let position = 0n;
-const revisions = new Map<string, number>();
+const log = new TestLog(APP);
 
-function stored(stream: string, type: string, data: unknown, actor = 'client-1'): StoredEvent {
-  const revision = (revisions.get(stream) ?? -1) + 1;
-  revisions.set(stream, revision);
-  position += 1n;
-  return {
-    id: `${stream}-${revision}`,
-    stream,
-    revision,
-    position,
-    type,
-    version: 1,
-    data,
-    metadata: { company_id: '559', application_id: APP, actor: { type: 'platform_client', id: actor }, correlation_id: 'c' },
-    occurred_at: new Date(Date.UTC(2026, 0, 1, 0, 0, Number(position))).toISOString(),
-  };
-}
+const stored = (stream: string, type: string, data: unknown, actor = 'client-1'): StoredEvent =>
+  log.event(stream, type, data, { type: 'platform_client', id: actor });
 
 const fields = (slug: string, type: AttributeDefinitionFields['type'], extra: Partial<AttributeDefinitionFields> = {}): AttributeDefinitionFields => ({
   name: `Name of ${slug}`,
@@ -86,7 +72,7 @@ export function attributeReadStoreConformance(name: string, open: () => Promise<
     beforeEach(async () => {
       subject = await open();
       store = subject.readStore;
-      revisions.clear();
+      log.restartStreams();
     });
     afterEach(async () => subject.cleanup());
 

@@ -3,27 +3,12 @@ import type { StoredEvent } from '../../src/events/envelope.js';
 import { groupImportStream, groupMembersStream, groupStream, type GroupFields } from '../../src/events/groupEvents.js';
 import type { ReadStore } from '../../src/projections/readStore.js';
 import type { ReadStoreUnderTest } from './readStoreSuite.js';
+import { TestLog } from '../support/eventLog.js';
 
 const APP = 'app-groups';
-let position = 0n;
-const revisions = new Map<string, number>();
+const log = new TestLog(APP);
 
-function stored(stream: string, type: string, data: unknown): StoredEvent {
-  const revision = (revisions.get(stream) ?? -1) + 1;
-  revisions.set(stream, revision);
-  position += 1n;
-  return {
-    id: `${stream}-${revision}-${position}`,
-    stream,
-    revision,
-    position,
-    type,
-    version: 1,
-    data,
-    metadata: { company_id: '559', application_id: APP, actor: { type: 'platform_client', id: 'c' }, correlation_id: 'c' },
-    occurred_at: new Date(Date.UTC(2026, 0, 1, 0, 0, Number(position))).toISOString(),
-  };
-}
+const stored = (stream: string, type: string, data: unknown): StoredEvent => log.event(stream, type, data, { type: 'platform_client', id: 'c' });
 
 const fields = (name: string, extra: Partial<GroupFields> = {}): GroupFields => ({ name, description: '', type: 'bulk', conditions: [], file_url: '', ...extra });
 const created = (groupId: string, uid: number, group: GroupFields) =>

@@ -3,6 +3,7 @@ import type { StoredEvent } from '../../src/events/envelope.js';
 import type { CustomerEvent } from '../../src/events/customerEvents.js';
 import { parseCustomerQuery } from '../../src/projections/customers/customerFilter.js';
 import type { ReadStore } from '../../src/projections/readStore.js';
+import { TestLog } from '../support/eventLog.js';
 
 export interface ReadStoreUnderTest {
   readStore: ReadStore;
@@ -10,26 +11,9 @@ export interface ReadStoreUnderTest {
 }
 
 const APP = 'app-conformance';
-let position = 0n;
-const revisions = new Map<string, number>();
+const log = new TestLog(APP);
 
-function userEvent(userId: string, event: CustomerEvent): StoredEvent {
-  const stream = `user-${userId}`;
-  const revision = (revisions.get(stream) ?? -1) + 1;
-  revisions.set(stream, revision);
-  position += 1n;
-  return {
-    id: `${stream}-${revision}`,
-    stream,
-    revision,
-    position,
-    type: event.type,
-    version: 1,
-    data: event.data,
-    metadata: { company_id: '559', application_id: APP, actor: { type: 'system', id: 't' }, correlation_id: 'c' },
-    occurred_at: new Date(Date.UTC(2026, 0, 1, 0, 0, Number(position))).toISOString(),
-  };
-}
+const userEvent = (userId: string, event: CustomerEvent): StoredEvent => log.event(`user-${userId}`, event.type, event.data, { type: 'system', id: 't' });
 
 const created = (userId: string, email: string, phone: string, extra: Record<string, unknown> = {}): CustomerEvent => ({
   type: 'UserCreated',
@@ -64,7 +48,7 @@ export function readStoreConformance(name: string, open: () => Promise<ReadStore
     beforeEach(async () => {
       subject = await open();
       store = subject.readStore;
-      revisions.clear();
+      log.restartStreams();
     });
     afterEach(async () => subject.cleanup());
 
@@ -169,20 +153,7 @@ export function readStoreConformance(name: string, open: () => Promise<ReadStore
     });
 
     it('keeps credentials and checkpoints', async () => {
-      position += 1n;
-      await apply([
-        {
-          id: `app-${position}`,
-          stream: 'application-a1',
-          revision: 0,
-          position,
-          type: 'ApplicationRegistered',
-          version: 1,
-          data: { application_id: 'a1', company_id: '559', token_hash: 'h1' },
-          metadata: { company_id: '559', actor: { type: 'system', id: 't' }, correlation_id: 'c' },
-          occurred_at: '2026-01-01T00:00:00.000Z',
-        },
-      ]);
+      await apply([log.event('application-a1', 'ApplicationRegistered', { application_id: 'a1', company_id: '559', token_hash: 'h1' }, { type: 'system', id: 't' })]);
       expect(await store.access.application('a1')).toEqual({ id: 'a1', company_id: '559', secret_hash: 'h1' });
       expect(await store.access.application('missing')).toBeNull();
       await store.checkpoints.set('customers', 12345678901n);
