@@ -44,7 +44,8 @@ export class EncryptingEventStore implements EventStore, SyncEventLog {
   ) {}
 
   async append(requests: AppendRequest[]): Promise<AppendResult> {
-    const subjects = new Set<string>();
+    // Whose each event is, found once: the keys are fetched for all of them together below.
+    const subjectOfEvent = new Map<string, string>();
     for (const request of requests) {
       for (const event of request.events) {
         // A type with personal fields may carry none this time (a membership change by list, an
@@ -52,15 +53,16 @@ export class EncryptingEventStore implements EventStore, SyncEventLog {
         if (!hasPersonalFields(event.type) || !carriesPersonalValues(event.type, event.data)) continue;
         const subject = subjectOf(request.stream, event.data);
         if (subject === undefined) throw new Error(`event ${event.type} carries personal data but names no person to encrypt it for`);
-        subjects.add(subject);
+        subjectOfEvent.set(event.id, subject);
       }
     }
-    if (subjects.size === 0) return this.inner.append(requests);
+    if (subjectOfEvent.size === 0) return this.inner.append(requests);
+    const subjects = new Set(subjectOfEvent.values());
     const keys = await this.keys.forWriting(subjects);
     const sealed = requests.map((request) => ({
       ...request,
       events: request.events.map((event) => {
-        const subject = hasPersonalFields(event.type) ? subjectOf(request.stream, event.data) : undefined;
+        const subject = subjectOfEvent.get(event.id);
         const key = subject === undefined ? undefined : keys.get(subject);
         if (subject === undefined || key === undefined) return event;
         const { data, sealed } = sealEvent(event.type, event.data, key, bindingOf(subject, event.id));
