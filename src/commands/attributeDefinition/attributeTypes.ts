@@ -5,9 +5,6 @@ import { z } from 'zod';
 export const ATTRIBUTE_TYPES = ['string', 'number', 'boolean', 'date', 'datetime', 'email', 'phone', 'url', 'json'] as const;
 export type AttributeType = (typeof ATTRIBUTE_TYPES)[number];
 
-export const isAttributeType = (value: unknown): value is AttributeType =>
-  typeof value === 'string' && (ATTRIBUTE_TYPES as readonly string[]).includes(value);
-
 /** Types whose values are text, so length and pattern rules apply to them. */
 export const TEXT_TYPES: ReadonlySet<AttributeType> = new Set(['string', 'email', 'phone', 'url']);
 /** Types whose values are ordered, so min and max apply to them. */
