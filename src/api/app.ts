@@ -1,4 +1,4 @@
-import express, { Router, type Express } from 'express';
+import express, { type Express, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { CommandDeps } from '../commands/commandRunner.js';
 import type { ReadStore } from '../projections/readStore.js';
@@ -21,7 +21,8 @@ import { customersRouter } from './platform/customers.js';
 import { customerPrivacyRouter } from './platform/customerPrivacy.js';
 import type { ErasureDeps } from '../commands/customer/erase.js';
 import { requirePlatformAccess, type PlatformTokens } from './platformAuth.js';
-import { APPLICATION_PREFIX, applicationRouter } from './application/index.js';
+import { addApplicationRoutes } from './application/index.js';
+import { RouteGroup, RouteTable } from './routeTable.js';
 import type { Storefront } from './application/storefront.js';
 
 export interface HealthCheck {
@@ -56,36 +57,32 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'extended');
-  app.use(requestLogging(deps.logger));
-  app.use(deps.metrics.middleware);
+  app.response.json = sendJson;
+  app.use(requestLogging(deps.logger, deps.metrics));
   const json = express.json({ limit: '1mb' });
+  const routes = new RouteTable();
 
-  app.get('/health', async (_req, res) => {
-    const health = await deps.health();
-    res.status(health.ready ? 200 : 503).json({ status: health.ready ? 'ok' : 'starting', ...health });
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
-  });
+  routes.add('', {}, new RouteGroup()
+    .get('/health', async (_req, res) => {
+      const health = await deps.health();
+      res.status(health.ready ? 200 : 503).json({ status: health.ready ? 'ok' : 'starting', ...health });
+    })
+    .get('/metrics', async (_req, res) => {
+      res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+    })
+    .post(TOKEN_PATH, express.urlencoded({ extended: false, limit: '16kb' }), json, async (req, res) => {
+      const grant = (req.body as { grant_type?: unknown } | undefined)?.grant_type;
+      if (grant !== 'client_credentials') {
+        res.status(400).json({ success: false, code: 'unsupported_grant_type', message: 'grant_type: only client_credentials is supported' });
+        return;
+      }
+      const { company_id } = req.params as { company_id: string };
+      res.json(await deps.tokens.issue(company_id, req.headers.authorization));
+    }));
 
-  app.post(TOKEN_PATH, express.urlencoded({ extended: false, limit: '16kb' }), json, async (req, res) => {
-    const grant = (req.body as { grant_type?: unknown } | undefined)?.grant_type;
-    if (grant !== 'client_credentials') {
-      res.status(400).json({ success: false, code: 'unsupported_grant_type', message: 'grant_type: only client_credentials is supported' });
-      return;
-    }
-    const { company_id } = req.params as { company_id: string };
-    res.json(await deps.tokens.issue(company_id, req.headers.authorization));
-  });
-
-  // One router under the prefix: express matched the prefix, with its two parameters, once per
-  // mounted router, and a read passed eight of them before reaching the customers routes.
-  const platform = Router({ mergeParams: true });
-  // Before the customers router, whose /customers/:user_id would otherwise take /customers/sessions.
-  platform.use(
+  // Authenticate before parsing: an anonymous caller cannot make the server read a 1 MiB body.
+  routes.add(PLATFORM_PREFIX, { before: [requirePlatformAccess(deps.tokens, deps.readStore.access)], body: [json] }, [
     sessionsRouter({ sessions: deps.sessions, customers: deps.readStore.customers, platformConfigs: deps.readStore.platformConfigs }),
-  );
-  platform.use(
     customersRouter({
       sessions: deps.sessions,
       commands: deps.commands,
@@ -93,9 +90,6 @@ export function createApp(deps: AppDeps): Express {
       ids: deps.ids,
       defaultCountryCode: deps.defaultCountryCode,
     }),
-  );
-  // /customers/:user_id/user_groups is no path of the customers router: the order does not matter.
-  platform.use(
     groupsRouter({
       commands: deps.commands,
       groups: deps.readStore.groups,
@@ -105,19 +99,36 @@ export function createApp(deps: AppDeps): Express {
       ids: deps.ids,
       limits: deps.groupImports,
     }),
-  );
-  platform.use(customerHistoryRouter({ store: deps.commands.store }));
-  platform.use(platformConfigRouter({ commands: deps.commands, platformConfigs: deps.readStore.platformConfigs, cipher: deps.cipher }));
-  platform.use(...attributeRouters(deps));
-  platform.use(eventsRouter({ store: deps.commands.store }));
-  platform.use(webhooksRouter({ webhooks: deps.webhooks }));
-  platform.use(customerPrivacyRouter({ erasure: deps.erasure, readStore: deps.readStore, cipher: deps.cipher }));
-  // Authenticate before parsing: an anonymous caller cannot make the server read a 1 MiB body.
-  app.use(PLATFORM_PREFIX, requirePlatformAccess(deps.tokens, deps.readStore.access), json, platform);
+    customerHistoryRouter({ store: deps.commands.store }),
+    platformConfigRouter({ commands: deps.commands, platformConfigs: deps.readStore.platformConfigs, cipher: deps.cipher }),
+    ...attributeRouters(deps),
+    eventsRouter({ store: deps.commands.store }),
+    webhooksRouter({ webhooks: deps.webhooks }),
+    customerPrivacyRouter({ erasure: deps.erasure, readStore: deps.readStore, cipher: deps.cipher }),
+  ]);
 
-  if (deps.storefront !== undefined) app.use(APPLICATION_PREFIX, applicationRouter(deps.storefront.deps, deps.storefront.credentials));
+  if (deps.storefront !== undefined) addApplicationRoutes(routes, deps.storefront.deps, deps.storefront.credentials);
 
+  app.use(routes.dispatch);
   app.use(notFoundRoute);
   app.use(errorHandler);
   return app;
+}
+
+/**
+ * Replaces express's `res.json` for this app's responses. express sends JSON through `res.send`,
+ * which resolves the content type and charset again on every call and turns a body of 1,000
+ * characters or more into a Buffer that goes out in a second write after the headers; a string
+ * lets node write headers and body at once. Same status handling: 204 and 304 carry no body.
+ */
+function sendJson(this: Response, body?: unknown): Response {
+  const text = JSON.stringify(body) ?? '';
+  if (this.statusCode === 204 || this.statusCode === 304) {
+    this.end();
+    return this;
+  }
+  if (!this.hasHeader('content-type')) this.setHeader('content-type', 'application/json; charset=utf-8');
+  this.setHeader('content-length', Buffer.byteLength(text));
+  this.end(text);
+  return this;
 }

@@ -106,7 +106,9 @@ describe('EventStoreDB subscription groups from the CLI: arguments', () => {
     expect(strategy).toContain('--strategy');
     expect(retries).toContain('--max-retries');
     expect(await create('crm')).toContain('EVENTSTORE_URL is not set');
-  });
+    // Eleven CLI processes, ten of them at once, each starting node and tsx: on a busy 2-core
+    // machine that alone took over the default 30 s.
+  }, 120_000);
 });
 
 const EVENTSTORE_URL = process.env.EVENTSTORE_URL?.trim() || undefined;

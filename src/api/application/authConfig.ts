@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { RouteGroup } from '../routeTable.js';
 import { candidateIdentifiers, findAccount } from '../../commands/signin/accounts.js';
 import { parseInput } from '../errors.js';
 import { applicationIdOf, type StorefrontDeps } from './deps.js';
@@ -7,8 +7,8 @@ import { userExistsQuery } from './schemas.js';
 import { defaultPlatformConfig } from '../../commands/platformConfig/defaults.js';
 
 /** getPlatformConfig and userExists. */
-export function authConfigRouter(deps: StorefrontDeps): Router {
-  const router = Router();
+export function authConfigRouter(deps: StorefrontDeps): RouteGroup {
+  const router = new RouteGroup();
 
   router.get('/platform/v1.0/config', async (req, res) => {
     const applicationId = applicationIdOf(req);

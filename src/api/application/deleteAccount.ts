@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { RouteGroup } from '../routeTable.js';
 import type { PlatformConfig } from '../../commands/platformConfig/configSchema.js';
 import { requestAccountDeletion } from '../../commands/customer/deletion.js';
 import { accountById } from '../../commands/signin/accounts.js';
@@ -32,8 +32,8 @@ const contactsOf = (view: CustomerView): Set<string> =>
   new Set([...view.emails.map((e) => recipientOf({ kind: 'email', email: e.email.toLowerCase() })), ...view.phone_numbers.map((p) => recipientOf({ kind: 'phone', ...p }))]);
 
 /** deleteUser: the shopper's own account, confirmed by an OTP sent to one of their contacts or by their password. */
-export function deleteAccountRouter(deps: StorefrontDeps): Router {
-  const router = Router();
+export function deleteAccountRouter(deps: StorefrontDeps): RouteGroup {
+  const router = new RouteGroup();
   const shopper = requireShopper({ sessions: deps.signin, customers: deps.customers });
 
   router.post('/authentication/v1.0/delete', shopper, async (req, res) => {

@@ -1,4 +1,5 @@
-import express, { Router } from 'express';
+import express from 'express';
+import type { RouteTable } from '../routeTable.js';
 import type { ApplicationCredentials} from './applicationAuth.js';
 import { requireApplication } from './applicationAuth.js';
 import { authConfigRouter } from './authConfig.js';
@@ -23,9 +24,8 @@ export type { StorefrontDeps };
  * The storefront (Application) API. The sales channel is authenticated before the body is
  * read: an anonymous caller cannot make the server parse a JSON body.
  */
-export function applicationRouter(deps: StorefrontDeps, credentials: ApplicationCredentials): Router {
-  const router = Router();
-  router.use(requireApplication(credentials), express.json({ limit: '1mb' }));
+export function addApplicationRoutes(table: RouteTable, deps: StorefrontDeps, credentials: ApplicationCredentials): void {
+  const middleware = { before: [requireApplication(credentials)], body: [express.json({ limit: '1mb' })] };
   for (const area of [
     authConfigRouter,
     registrationRouter,
@@ -40,7 +40,6 @@ export function applicationRouter(deps: StorefrontDeps, credentials: Application
     profileV2Router,
     storefrontAttributesRouter,
   ]) {
-    router.use(area(deps));
+    table.add(APPLICATION_PREFIX, middleware, area(deps));
   }
-  return router;
 }

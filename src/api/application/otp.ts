@@ -1,4 +1,5 @@
-import { Router, type Request, type Response } from 'express';
+import { type Request, type Response } from 'express';
+import { RouteGroup } from '../routeTable.js';
 import type { PlatformConfig } from '../../commands/platformConfig/configSchema.js';
 import { parseEmail, parseMobile } from '../../commands/signin/contacts.js';
 import { RESEND_TIMER_SECONDS } from '../../commands/signin/otpCodes.js';
@@ -15,8 +16,8 @@ import { beginSession } from './storefrontSession.js';
 const A = '/authentication/v1.0';
 
 /** OTP send and verify: sign-in, registration, forgotten password (mobile and email). */
-export function otpRouter(deps: StorefrontDeps): Router {
-  const router = Router();
+export function otpRouter(deps: StorefrontDeps): RouteGroup {
+  const router = new RouteGroup();
   const cc = deps.signin.defaultCountryCode;
 
   const mobileOf = (body: { mobile: string; country_code?: string | undefined }) => parseMobile('body.mobile', body.mobile, cc, body.country_code);

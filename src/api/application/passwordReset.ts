@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { RouteGroup } from '../routeTable.js';
 import { parseEmail, parseMobile } from '../../commands/signin/contacts.js';
 import { checkResetCode, resetPasswordWithCode, sendResetLink } from '../../commands/signin/passwordReset.js';
 import { parseInput } from '../errors.js';
@@ -13,8 +13,8 @@ const A = '/authentication/v1.0';
  * Reset links and codes. The send replies are the same whether or not an account exists; a
  * reset never signs anyone in (forgotPassword replies with the user but sets no cookie).
  */
-export function passwordResetRouter(deps: StorefrontDeps): Router {
-  const router = Router();
+export function passwordResetRouter(deps: StorefrontDeps): RouteGroup {
+  const router = new RouteGroup();
 
   router.post(`${A}/login/password/reset`, async (req, res) => {
     const body = parseInput(resetEmailBody, req.body, 'body');

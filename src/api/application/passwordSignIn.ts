@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { RouteGroup } from '../routeTable.js';
 import { accountById } from '../../commands/signin/accounts.js';
 import { checkPassword, signInWithPassword } from '../../commands/signin/passwordSignIn.js';
 import { replacePassword } from '../../commands/signin/passwords.js';
@@ -16,8 +16,8 @@ const shopperOf = (req: { shopper?: Shopper }): Shopper => {
 };
 
 /** Password sign-in, hasPassword and updatePassword. */
-export function passwordSignInRouter(deps: StorefrontDeps): Router {
-  const router = Router();
+export function passwordSignInRouter(deps: StorefrontDeps): RouteGroup {
+  const router = new RouteGroup();
   const shopper = requireShopper({ sessions: deps.signin, customers: deps.customers });
 
   router.post('/authentication/v1.0/login/password', async (req, res) => {

@@ -1,4 +1,5 @@
-import { Router, type Request } from 'express';
+import { type Request } from 'express';
+import { RouteGroup } from '../routeTable.js';
 import type { ContactData } from '../../events/customerEvents.js';
 import { changeContacts, isRequired, resendVerificationLink, type ProfileActor, type ProfileDeps } from '../../commands/profile/profileContacts.js';
 import { updateProfileDetails } from '../../commands/profile/profileDetails.js';
@@ -33,8 +34,8 @@ export async function accountOf(deps: StorefrontDeps, req: Request) {
  * updateProfile and the v1 email and mobile endpoints: add (unverified until its link or an OTP
  * comes back), remove, make primary, resend the verification link.
  */
-export function profileRouter(deps: StorefrontDeps): Router {
-  const router = Router();
+export function profileRouter(deps: StorefrontDeps): RouteGroup {
+  const router = new RouteGroup();
   const shopper = requireShopper({ sessions: deps.signin, customers: deps.customers });
   const profile = profileDepsOf(deps);
   const cc = deps.signin.defaultCountryCode;

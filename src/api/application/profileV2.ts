@@ -1,4 +1,5 @@
-import { Router, type Request } from 'express';
+import { type Request } from 'express';
+import { RouteGroup } from '../routeTable.js';
 import { sendOtpForUpdate, sendOtpOnPrimary, verifyOtpForUpdate, verifyOtpOnPrimary } from '../../commands/profile/primaryUpdate.js';
 import { parseEmail, parseMobile } from '../../commands/signin/contacts.js';
 import { RESEND_TIMER_SECONDS } from '../../commands/signin/otpCodes.js';
@@ -17,8 +18,8 @@ const V2 = '/profile/v2.0/:entity';
  * Changing the primary email or mobile through OTPs (SDK 3.4): an OTP to the current primary,
  * then one to the new contact, which then becomes the verified primary.
  */
-export function profileV2Router(deps: StorefrontDeps): Router {
-  const router = Router();
+export function profileV2Router(deps: StorefrontDeps): RouteGroup {
+  const router = new RouteGroup();
   const shopper = requireShopper({ sessions: deps.signin, customers: deps.customers });
   const profile = profileDepsOf(deps);
   const entityOf = (req: Request) => parseInput(entityParams, req.params, 'params').entity;

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { RouteGroup } from '../routeTable.js';
 import { registerWithForm } from '../../commands/signin/registration.js';
 import { parseInput } from '../errors.js';
 import { storefrontCaller } from './caller.js';
@@ -8,8 +8,8 @@ import { registerBody } from './schemas.js';
 import { beginSession } from './storefrontSession.js';
 
 /** registerWithForm: the account at once, or the OTPs still to verify (RegisterFormSuccess). */
-export function registrationRouter(deps: StorefrontDeps): Router {
-  const router = Router();
+export function registrationRouter(deps: StorefrontDeps): RouteGroup {
+  const router = new RouteGroup();
 
   router.post('/authentication/v1.0/register/form', async (req, res) => {
     const body = parseInput(registerBody, req.body, 'body');

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { RouteGroup } from '../routeTable.js';
 import { endSessions } from '../../commands/session/sessions.js';
 import { toUserSchema } from '../platform/customerMapping.js';
 import { storefrontCaller } from './caller.js';
@@ -11,8 +11,8 @@ export const shopperOf = (req: { shopper?: Shopper }): Shopper => {
 };
 
 /** getLoggedInUser, getListOfActiveSessions, logout. */
-export function sessionRouter(deps: StorefrontDeps): Router {
-  const router = Router();
+export function sessionRouter(deps: StorefrontDeps): RouteGroup {
+  const router = new RouteGroup();
   const shopper = requireShopper({ sessions: deps.signin, customers: deps.customers });
 
   router.get('/authentication/v1.0/session', shopper, (req, res) => {

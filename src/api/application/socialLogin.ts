@@ -1,4 +1,5 @@
-import { Router, type Request, type Response } from 'express';
+import { type Request, type Response } from 'express';
+import { RouteGroup } from '../routeTable.js';
 import type { PlatformConfig } from '../../commands/platformConfig/configSchema.js';
 import type { ProviderCredentials, SocialIdentity } from '../../commands/social/providers.js';
 import { linkSocialToShopper, signInWithSocial, type SocialProfile } from '../../commands/social/socialSignIn.js';
@@ -25,8 +26,8 @@ function profileOf(profile: { first_name?: string | undefined; last_name?: strin
 }
 
 /** loginWithGoogle / GoogleAndroid / GoogleIOS / Facebook / AppleIOS: the provider's token checked here, never trusted as sent. */
-export function socialLoginRouter(deps: StorefrontDeps): Router {
-  const router = Router();
+export function socialLoginRouter(deps: StorefrontDeps): RouteGroup {
+  const router = new RouteGroup();
 
   /** The channel's provider credentials, or a 403 when the provider is switched off or not set up. */
   function credentialsFor(config: PlatformConfig, key: TokenKey, name: string): ProviderCredentials {

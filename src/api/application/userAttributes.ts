@@ -1,4 +1,5 @@
-import { Router, type Request } from 'express';
+import { type Request } from 'express';
+import { RouteGroup } from '../routeTable.js';
 import { setUserAttributes } from '../../commands/userAttribute/handlers.js';
 import type { AttributeDefinitionsReadModel, UserAttributesReadModel } from '../../projections/attributes/attributeReadModels.js';
 import type { AttributeDefinitionView } from '../../projections/attributes/attributeViews.js';
@@ -28,8 +29,8 @@ const fieldError = (kind: 'validation' | 'forbidden', code: string, field: strin
  * slug → value. A shopper changes only what a definition marks `customer_editable`, with the
  * platform API's validation, and the value is then marked as the customer's own.
  */
-export function storefrontAttributesRouter(deps: StorefrontDeps): Router {
-  const router = Router();
+export function storefrontAttributesRouter(deps: StorefrontDeps): RouteGroup {
+  const router = new RouteGroup();
   const shopper = requireShopper({ sessions: deps.signin, customers: deps.customers });
   const { definitions, values, cipher } = deps.attributes;
 

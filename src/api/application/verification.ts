@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { RouteGroup } from '../routeTable.js';
 import { signInWithLinkToken, verifyContactLink } from '../../commands/signin/otpSignIn.js';
 import { parseInput } from '../errors.js';
 import { storefrontCaller } from './caller.js';
@@ -10,8 +10,8 @@ import { beginSession } from './storefrontSession.js';
 const A = '/authentication/v1.0';
 
 /** verifyEmail, verifyMobile (codes from verification links) and loginWithToken (the one-click token). */
-export function verificationRouter(deps: StorefrontDeps): Router {
-  const router = Router();
+export function verificationRouter(deps: StorefrontDeps): RouteGroup {
+  const router = new RouteGroup();
 
   for (const [path, channel, what] of [
     ['verify/email', 'email', 'email'],

@@ -1,4 +1,5 @@
-import { Router, type Request } from 'express';
+import { type Request } from 'express';
+import { RouteGroup } from '../routeTable.js';
 import type { CommandDeps } from '../../commands/commandRunner.js';
 import {
   createAttributeDefinition,
@@ -23,8 +24,8 @@ export interface AttributeDefinitionsRouterDeps {
 
 const PATH = '/user_attribute/definition';
 
-export function attributeDefinitionsRouter(deps: AttributeDefinitionsRouterDeps): Router {
-  const router = Router({ mergeParams: true });
+export function attributeDefinitionsRouter(deps: AttributeDefinitionsRouterDeps): RouteGroup {
+  const router = new RouteGroup();
   const appOf = (req: Request) => (req.params as { application_id: string }).application_id;
   const context = (req: Request, name: string) => commandContext(req, name, platformActor(req));
   const read = async (req: Request, definitionId: string) => {

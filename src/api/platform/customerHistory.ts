@@ -1,4 +1,5 @@
-import { Router, type Request } from 'express';
+import { type Request } from 'express';
+import { RouteGroup } from '../routeTable.js';
 import { z } from 'zod';
 import type { EventStore } from '../../events/eventStore.js';
 import type { StoredEvent } from '../../events/envelope.js';
@@ -46,8 +47,8 @@ const asOfQuery = z.object({
  * Audit replays straight from the event log: what happened to a customer, when, by whom and why,
  * and the customer as they were at a given time.
  */
-export function customerHistoryRouter(deps: { store: EventStore }): Router {
-  const router = Router({ mergeParams: true });
+export function customerHistoryRouter(deps: { store: EventStore }): RouteGroup {
+  const router = new RouteGroup();
   const appOf = (req: Request) => (req.params as { application_id: string }).application_id;
 
   async function historyOf(req: Request, userId: string): Promise<StoredEvent[]> {

@@ -1,4 +1,5 @@
-import { Router, type Request } from 'express';
+import { type Request } from 'express';
+import { RouteGroup } from '../routeTable.js';
 import { z } from 'zod';
 import { eraseCustomer, type ErasureDeps } from '../../commands/customer/erase.js';
 import { userStream } from '../../events/customerEvents.js';
@@ -32,8 +33,8 @@ function historyEntry(event: StoredEvent) {
 }
 
 /** Right to be forgotten (erase) and to data portability (export) for one customer. */
-export function customerPrivacyRouter(deps: CustomerPrivacyDeps): Router {
-  const router = Router({ mergeParams: true });
+export function customerPrivacyRouter(deps: CustomerPrivacyDeps): RouteGroup {
+  const router = new RouteGroup();
   const appOf = (req: Request) => (req.params as { application_id: string }).application_id;
   const userOf = (req: Request) => (req.params as { user_id: string }).user_id;
 

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { RouteGroup } from '../routeTable.js';
 import type { CommandDeps } from '../../commands/commandRunner.js';
 import { assertDistinct, parsePhone, withOnePrimary } from '../../commands/customer/contact.js';
 import { phoneKey } from '../../commands/customer/decider.js';
@@ -47,8 +47,8 @@ function withoutEmptyIdentifiers(body: unknown): unknown {
   return copy;
 }
 
-export function customersRouter(deps: CustomersRouterDeps): Router {
-  const router = Router({ mergeParams: true });
+export function customersRouter(deps: CustomersRouterDeps): RouteGroup {
+  const router = new RouteGroup();
   const appOf = (params: unknown) => (params as { application_id: string }).application_id;
   const companyOf = (params: unknown) => (params as { company_id: string }).company_id;
   const context = (req: Parameters<typeof platformActor>[0], name: string) => commandContext(req, name, platformActor(req));

@@ -1,4 +1,5 @@
-import { Router, type Request } from 'express';
+import { type Request } from 'express';
+import { RouteGroup } from '../routeTable.js';
 import { z } from 'zod';
 import type { EventStore } from '../../events/eventStore.js';
 import { PUBLISHED_EVENT_TYPES, toPublished, type PublishedEvent } from '../../events/published.js';
@@ -63,8 +64,8 @@ function scopeOf(req: Request, types: Set<string> | undefined): Scope {
   return { company_id, application_id, types };
 }
 
-export function eventsRouter(deps: { store: EventStore }): Router {
-  const router = Router({ mergeParams: true });
+export function eventsRouter(deps: { store: EventStore }): RouteGroup {
+  const router = new RouteGroup();
 
   router.get('/events', async (req, res) => {
     const query = parseInput(feedQuery, req.query, 'query');

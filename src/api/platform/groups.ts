@@ -1,4 +1,5 @@
-import { Router, type Request } from 'express';
+import { type Request } from 'express';
+import { RouteGroup } from '../routeTable.js';
 import type { CommandDeps } from '../../commands/commandRunner.js';
 import { compileGroupConditions } from '../../commands/group/conditions.js';
 import { checkFileUrl, FileFetchError, type FetchLimits } from '../../commands/group/fileFetch.js';
@@ -30,12 +31,15 @@ export interface GroupsRouterDeps {
 
 const PATH = '/user_group';
 
-export function groupsRouter(deps: GroupsRouterDeps): Router {
-  const router = Router({ mergeParams: true });
+export function groupsRouter(deps: GroupsRouterDeps): RouteGroup {
+  const router = new RouteGroup();
   const appOf = (req: Request) => (req.params as { application_id: string }).application_id;
   const context = (req: Request, name: string) => commandContext(req, name, platformActor(req));
-  const schema = (req: Request, view: GroupView) =>
-    toGroupSchema(view, (jobId) => `${req.protocol}://${req.get('host') ?? 'localhost'}${req.baseUrl}${PATH}/${view.group_id}/jobs/${jobId}/errors`);
+  const schema = (req: Request, view: GroupView) => {
+    const { company_id, application_id } = req.params as { company_id: string; application_id: string };
+    const base = `/service/platform/user/v1.0/company/${encodeURIComponent(company_id)}/application/${encodeURIComponent(application_id)}`;
+    return toGroupSchema(view, (jobId) => `${req.protocol}://${req.get('host') ?? 'localhost'}${base}${PATH}/${view.group_id}/jobs/${jobId}/errors`);
+  };
 
   /** `{group_id}` is the group's `_id` or its numeric `uid`. */
   const find = async (req: Request, groupId: string): Promise<GroupView> => {

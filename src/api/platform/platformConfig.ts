@@ -1,4 +1,5 @@
-import { Router, type Request } from 'express';
+import { type Request } from 'express';
+import { RouteGroup } from '../routeTable.js';
 import { z } from 'zod';
 import type { PlatformConfig } from '../../commands/platformConfig/configSchema.js';
 import { defaultPlatformConfig } from '../../commands/platformConfig/defaults.js';
@@ -28,8 +29,8 @@ export function toPlatformSchema(applicationId: string, view: PlatformConfigView
 
 const body = z.record(z.string(), z.unknown(), { error: 'must be a JSON object' });
 
-export function platformConfigRouter(deps: PlatformConfigRouterDeps): Router {
-  const router = Router({ mergeParams: true });
+export function platformConfigRouter(deps: PlatformConfigRouterDeps): RouteGroup {
+  const router = new RouteGroup();
   const appOf = (req: Request) => (req.params as { application_id: string }).application_id;
 
   router.get('/platform/config', async (req, res) => {

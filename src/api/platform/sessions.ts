@@ -1,4 +1,5 @@
-import { Router, type Request } from 'express';
+import { type Request } from 'express';
+import { RouteGroup } from '../routeTable.js';
 import { z } from 'zod';
 import { sessionDurationMs } from '../../commands/platformConfig/configSchema.js';
 import { defaultPlatformConfig } from '../../commands/platformConfig/defaults.js';
@@ -28,8 +29,8 @@ const listQuery = z.object({ id: required('id') });
 const deleteOneQuery = z.object({ id: required('id'), session_id: required('session_id'), reason: required('reason') });
 const deleteAllQuery = z.object({ id: required('id'), reason: required('reason') });
 
-export function sessionsRouter(deps: SessionsRouterDeps): Router {
-  const router = Router({ mergeParams: true });
+export function sessionsRouter(deps: SessionsRouterDeps): RouteGroup {
+  const router = new RouteGroup();
   const appOf = (req: Request) => (req.params as { application_id: string }).application_id;
   const existingCustomer = async (req: Request, userId: string) => {
     const customer = await deps.customers.get(appOf(req), userId);

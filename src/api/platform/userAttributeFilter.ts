@@ -1,4 +1,5 @@
-import { Router, type Request } from 'express';
+import { type Request } from 'express';
+import { RouteGroup } from '../routeTable.js';
 import type { AttributeDefinitionsReadModel, UserAttributesReadModel } from '../../projections/attributes/attributeReadModels.js';
 import { parseAttributeConditions } from '../../projections/attributes/attributeFilter.js';
 import { normalizeValue, type CustomerFilter } from '../../projections/customers/customerFilter.js';
@@ -23,8 +24,8 @@ const unique = (ids: string[]) => [...new Set(ids)];
  * by the read model built for it; each user on the page comes with its values of
  * `definition_ids`, or when not given of the definitions the conditions name.
  */
-export function userAttributeFilterRouter(deps: UserAttributeFilterRouterDeps): Router {
-  const router = Router({ mergeParams: true });
+export function userAttributeFilterRouter(deps: UserAttributeFilterRouterDeps): RouteGroup {
+  const router = new RouteGroup();
   const appOf = (req: Request) => (req.params as { application_id: string }).application_id;
 
   /** The users the query's email and phone name (both must match when both are given). */

@@ -1,4 +1,5 @@
-import { Router, type Request } from 'express';
+import { type Request } from 'express';
+import { RouteGroup } from '../routeTable.js';
 import type { CommandDeps } from '../../commands/commandRunner.js';
 import { deleteUserAttributes, setUserAttributes } from '../../commands/userAttribute/handlers.js';
 import type { AttributeDefinitionsReadModel, UserAttributesReadModel } from '../../projections/attributes/attributeReadModels.js';
@@ -25,8 +26,8 @@ export interface UserAttributesRouterDeps {
 const ONE = '/user_attribute/definition/:attribute_def_id/user/:user_id';
 const OF_USER = '/user_attribute/user/:user_id';
 
-export function userAttributesRouter(deps: UserAttributesRouterDeps): Router {
-  const router = Router({ mergeParams: true });
+export function userAttributesRouter(deps: UserAttributesRouterDeps): RouteGroup {
+  const router = new RouteGroup();
   const appOf = (req: Request) => (req.params as { application_id: string }).application_id;
   const context = (req: Request, name: string) => commandContext(req, name, platformActor(req));
   /** Values with their definitions' names and types, as the wire shows them. */

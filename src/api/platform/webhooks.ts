@@ -1,4 +1,5 @@
-import { Router, type Request } from 'express';
+import { type Request } from 'express';
+import { RouteGroup } from '../routeTable.js';
 import { z } from 'zod';
 import { webhookInput, type Webhooks } from '../../webhooks/webhooks.js';
 import { commandContext, platformActor } from '../context.js';
@@ -18,8 +19,8 @@ const scopeOf = (req: Request) => {
 };
 
 /** Webhooks for published events: registration, the dead-letter list, and replay of a delivery. */
-export function webhooksRouter(deps: { webhooks: Webhooks }): Router {
-  const router = Router({ mergeParams: true });
+export function webhooksRouter(deps: { webhooks: Webhooks }): RouteGroup {
+  const router = new RouteGroup();
 
   router.post('/webhooks', async (req, res) => {
     const input = parseInput(webhookInput, req.body, 'body');
