@@ -36,4 +36,16 @@ describe('request log', () => {
     expect(everything).not.toContain('9876512345');
     expect(everything).not.toContain(token);
   });
+
+  it('counts request latency by route pattern and status, never by the ids in the path', async () => {
+    const token = await t.token();
+    const missing = await call('GET', `${t.platformBase}/customers/000000000000000000000001`, token);
+    expect(missing.status).toBe(404);
+    await fetch(`${t.baseUrl}/no/such/route`);
+    const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
+    const counts = metrics.split('\n').filter((l) => l.startsWith('http_request_duration_seconds_count{'));
+    expect(counts).toContainEqual(expect.stringMatching(/route="\/service\/platform\/user\/v1\.0\/company\/:company_id\/application\/:application_id\/customers\/:user_id",status="404"/));
+    expect(counts).toContainEqual(expect.stringMatching(/route="unmatched",status="404"/));
+    expect(metrics).not.toContain('000000000000000000000001');
+  });
 });
