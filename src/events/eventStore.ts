@@ -48,7 +48,3 @@ export class WrongExpectedRevisionError extends Error {
   }
 }
 
-export function streamRevisionOf(events: StoredEvent[]): ExpectedRevision {
-  const last = events.at(-1);
-  return last === undefined ? 'no_stream' : last.revision;
-}

@@ -22,21 +22,6 @@ export function createRandomIds(clockNow: () => Date = () => new Date()): IdGene
   };
 }
 
-/** Deterministic ids for tests: the same sequence every run. */
-export function createSequentialIds(seed = 1): IdGenerator {
-  let n = seed;
-  return {
-    objectId() {
-      n += 1;
-      return n.toString(16).padStart(24, '0');
-    },
-    token(bytes = 32) {
-      n += 1;
-      return createHash('sha256').update(`token-${n}`).digest().subarray(0, bytes).toString('base64url');
-    },
-  };
-}
-
 /**
  * Event ids derived from the command and the event's place, so that re-sending the same append
  * (after a timeout, say) is recognised by the store as the same write rather than a new one.
