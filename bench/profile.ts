@@ -7,6 +7,7 @@
  *   npx tsx bench/profile.ts list 20000       server under GET /customers/list?q=<email> load
  *   npx tsx bench/profile.ts create           server under POST /customers load
  *   npx tsx bench/profile.ts session          server under storefront GET .../session (getLoggedInUser) load
+ *   npx tsx bench/profile.ts create-session 10000  server under POST .../customers/session load
  *   npx tsx bench/profile.ts upsert 10000     server under PUT .../definition/{id}/user/{user_id} load
  *
  * Extra server environment (e.g. LOG_LEVEL=warn) can be given as KEY=VALUE arguments.
@@ -22,13 +23,13 @@ import { printProfile, summarizeProfile } from './cpuprofile.js';
 import { measure, type LoadResult } from './load.js';
 import { createCustomerLoad, getByIdLoad, listByEmailLoad } from './scenarios.js';
 import { seedCustomers } from './seed.js';
-import { APP, COMPANY, embeddedLog, platformToken, startService } from './service.js';
+import { APP, COMPANY, embeddedLog, PLATFORM_PATH, platformToken, startService } from './service.js';
 import { seedAttributes, upsertLoad } from './attributes.js';
 import { APP_TOKEN, AUTH, credentials, seedShoppers, STOREFRONT, storefrontCall } from './signin.js';
 
 const [scenario = 'get', countArg, ...rest] = process.argv.slice(2);
 const count = Number(countArg ?? 20_000);
-const extraEnv = Object.fromEntries(rest.map((kv) => kv.split('=') as [string, string]));
+const extraEnv = Object.fromEntries(rest.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 const work = mkdtempSync(join(tmpdir(), 'user-service-profile-'));
 
 async function inProcess<T>(title: string, task: () => Promise<T> | T): Promise<T> {
@@ -119,6 +120,17 @@ async function main(): Promise<void> {
     db.close();
   } else if (scenario === 'get') {
     await underLoad('get by id', dataDir, (url, pid, token) => measure(getByIdLoad(url, pid, token, seeded.userIds)));
+  } else if (scenario === 'create-session') {
+    await underLoad('create session', dataDir, (url, pid, token) => {
+      let i = 0;
+      return measure({
+        url,
+        pid,
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        next: () => ({ path: `${PLATFORM_PATH}/customers/session`, body: JSON.stringify({ user_id: seeded.userIds[(i += 1) % count], domain: 'shop.example.com' }) }),
+      });
+    });
   } else if (scenario === 'list') {
     await underLoad('list by q', dataDir, (url, pid, token) => measure(listByEmailLoad(url, pid, token, count)));
   } else {

@@ -40,6 +40,13 @@ function sessionStoreConformance(name: string, open: () => Promise<{ store: Sess
       expect(await store.findByTokenHash('unknown', T0)).toBeNull();
     });
 
+    it('saves sessions started at the same time, each findable once its save settles', async () => {
+      const many = Array.from({ length: 50 }, () => record());
+      await Promise.all(many.map((s) => store.save(s)));
+      for (const s of many) expect(await store.findByTokenHash(s.token_hash, T0 + 1)).toEqual(s);
+      expect((await store.listForUser('app1', 'u1', T0 + 1)).map((s) => s.session_id).sort()).toEqual(many.map((s) => s.session_id).sort());
+    });
+
     it('lists only the live sessions of that user of that application', async () => {
       const a = record();
       const b = record({ created_at: T0 + 1, expires_at: T0 + 120_000 });
@@ -97,4 +104,16 @@ sessionStoreConformance('Redis', async () => {
       if (keys.length > 0) await redis.del(...keys);
     },
   };
+});
+
+describe('SQLite session store', () => {
+  it('fails only the save whose row cannot be written when sessions are saved together', async () => {
+    const store = new SqliteSessionStore(openSqlite(':memory:'));
+    const many = Array.from({ length: 20 }, () => record());
+    const twice = { ...record(), session_id: many[3]!.session_id };
+    const outcomes = await Promise.allSettled([...many, twice].map((s) => store.save(s)));
+    expect(outcomes.map((o) => o.status)).toEqual([...many.map(() => 'fulfilled'), 'rejected']);
+    for (const s of many) expect(await store.findByTokenHash(s.token_hash, T0 + 1)).toEqual(s);
+    expect(await store.findByTokenHash(twice.token_hash, T0 + 1)).toBeNull();
+  });
 });

@@ -7,9 +7,16 @@ interface Row extends Omit<SessionRecord, 'rolling'> {
 
 const toRecord = ({ rolling, ...row }: Row): SessionRecord => ({ ...row, rolling: rolling === 1 });
 
+interface PendingSave {
+  record: SessionRecord;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 export class SqliteSessionStore implements SessionStore {
   private readonly statements;
   private saves = 0;
+  private pending: PendingSave[] = [];
 
   constructor(db: SqliteDatabase) {
     db.exec(`
@@ -37,11 +44,47 @@ export class SqliteSessionStore implements SessionStore {
     this.removeMany = db.transaction((applicationId: string, userId: string, ids: string[]) =>
       ids.filter((id) => this.statements.removeOne.run(applicationId, userId, id).changes > 0),
     );
+    this.insertMany = db.transaction((records: SessionRecord[]) => {
+      for (const record of records) this.insertOne(record);
+    });
   }
+
+  private readonly insertMany: (records: SessionRecord[]) => void;
 
   private readonly removeMany: (applicationId: string, userId: string, ids: string[]) => string[];
 
-  async save(record: SessionRecord): Promise<void> {
+  /**
+   * Saves that arrive together are written in one transaction (group commit, as the event store
+   * does): a commit of its own cost each new session about as much as the rest of its insert.
+   * The promise settles once the row is committed, so a sign-in's cookie works on the next request.
+   */
+  save(record: SessionRecord): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ record, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      this.insertMany(batch.map((p) => p.record));
+      for (const p of batch) p.resolve();
+    } catch {
+      // The transaction rolled back: write each alone, so one bad row fails only its own save.
+      for (const p of batch) {
+        try {
+          this.insertOne(p.record);
+          p.resolve();
+        } catch (error) {
+          p.reject(error);
+        }
+      }
+    }
+  }
+
+  private insertOne(record: SessionRecord): void {
     this.statements.insert.run({ ...record, rolling: record.rolling ? 1 : 0 });
     // Expired rows are dead weight; sweep them now and then rather than on every write.
     this.saves += 1;
