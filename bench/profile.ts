@@ -7,6 +7,8 @@
  *   npx tsx bench/profile.ts list 20000       server under GET /customers/list?q=<email> load
  *   npx tsx bench/profile.ts create           server under POST /customers load
  *   npx tsx bench/profile.ts session          server under storefront GET .../session (getLoggedInUser) load
+ *   npx tsx bench/profile.ts login            server under storefront POST .../login/password load (main thread only:
+ *                                             argon2 runs on the libuv pool, which --cpu-prof does not sample)
  *   npx tsx bench/profile.ts upsert 10000     server under PUT .../definition/{id}/user/{user_id} load
  *
  * Extra server environment (e.g. LOG_LEVEL=warn) can be given as KEY=VALUE arguments.
@@ -98,6 +100,29 @@ async function main(): Promise<void> {
       const cookie = signedIn.cookie;
       return measure({ url, pid, headers: { authorization: AUTH, cookie }, next: () => ({ path: `${STOREFRONT}/authentication/v1.0/session` }) });
     }, { BOOTSTRAP_APPLICATIONS: `${COMPANY}:${APP}:${APP_TOKEN}` });
+    return;
+  }
+  if (scenario === 'login') {
+    await underLoad('password login', dataDir, async (url, pid) => {
+      await seedShoppers(url);
+      let i = 0;
+      return measure({
+        url,
+        pid,
+        method: 'POST',
+        headers: { authorization: AUTH, 'content-type': 'application/json' },
+        next: () => {
+          i += 1;
+          return { path: `${STOREFRONT}/authentication/v1.0/login/password`, body: JSON.stringify(credentials(i % 40)) };
+        },
+      });
+    }, {
+      BOOTSTRAP_APPLICATIONS: `${COMPANY}:${APP}:${APP_TOKEN}`,
+      // As in bench/signin.ts: one client address must not measure the limiter.
+      SIGNIN_RATE_LIMIT_PER_IP: '1000000',
+      SIGNIN_RATE_LIMIT_PER_ACCOUNT: '1000000',
+      UV_THREADPOOL_SIZE: '4',
+    });
     return;
   }
   if (scenario === 'upsert') {
