@@ -1,4 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The checkout this file runs from, so a profile taken in any worktree names files from its root. */
+const ROOT = `${dirname(dirname(fileURLToPath(import.meta.url)))}/`;
 
 /** The parts of a V8 .cpuprofile (written by `node --cpu-prof`) that a summary needs. */
 interface CpuProfile {
@@ -28,8 +33,8 @@ function placeOf(url: string): string {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg?.[1] !== undefined) return pkg[1];
   if (url.startsWith('node:')) return url;
-  const src = /\/work\/main\/(.*)$/.exec(url.replace(/^file:\/\//, ''));
-  return src?.[1] ?? url;
+  const path = url.replace(/^file:\/\//, '');
+  return path.startsWith(ROOT) ? path.slice(ROOT.length) : url;
 }
 
 export function summarizeProfile(file: string, top = 25): ProfileSummary {

@@ -8,6 +8,8 @@
  *   npx tsx bench/profile.ts create           server under POST /customers load
  *   npx tsx bench/profile.ts session          server under storefront GET .../session (getLoggedInUser) load
  *   npx tsx bench/profile.ts create-session 10000  server under POST .../customers/session load
+ *   npx tsx bench/profile.ts login            server under storefront POST .../login/password load (main thread only:
+ *                                             argon2 runs on the libuv pool, which --cpu-prof does not sample)
  *   npx tsx bench/profile.ts upsert 10000     server under PUT .../definition/{id}/user/{user_id} load
  *
  * Extra server environment (e.g. LOG_LEVEL=warn) can be given as KEY=VALUE arguments.
@@ -21,6 +23,7 @@ import { rebuildSqliteProjection } from '../src/projections/sqlite/rebuild.js';
 import { openSqlite } from '../src/shared/sqlite.js';
 import { printProfile, summarizeProfile } from './cpuprofile.js';
 import { measure, type LoadResult } from './load.js';
+import { threadCpuSecondsOf } from './processes.js';
 import { createCustomerLoad, getByIdLoad, listByEmailLoad } from './scenarios.js';
 import { seedCustomers } from './seed.js';
 import { APP, COMPANY, embeddedLog, PLATFORM_PATH, platformToken, startService } from './service.js';
@@ -99,6 +102,40 @@ async function main(): Promise<void> {
       const cookie = signedIn.cookie;
       return measure({ url, pid, headers: { authorization: AUTH, cookie }, next: () => ({ path: `${STOREFRONT}/authentication/v1.0/session` }) });
     }, { BOOTSTRAP_APPLICATIONS: `${COMPANY}:${APP}:${APP_TOKEN}` });
+    return;
+  }
+  if (scenario === 'login') {
+    await underLoad('password login', dataDir, async (url, pid) => {
+      await seedShoppers(url);
+      let i = 0;
+      const before = threadCpuSecondsOf(pid);
+      const result = await measure({
+        url,
+        pid,
+        method: 'POST',
+        headers: { authorization: AUTH, 'content-type': 'application/json' },
+        next: () => {
+          i += 1;
+          return { path: `${STOREFRONT}/authentication/v1.0/login/password`, body: JSON.stringify(credentials(i % 40)) };
+        },
+      });
+      // Warm-up included on both sides: CPU over every login sent, main thread apart from the rest.
+      let main = 0;
+      let others = 0;
+      for (const [tid, seconds] of threadCpuSecondsOf(pid)) {
+        const used = seconds - (before.get(tid) ?? 0);
+        if (tid === pid) main += used;
+        else others += used;
+      }
+      console.log(`CPU per login: main thread ${((main * 1e6) / i).toFixed(0)} µs, other threads (argon2 pool, V8 helpers) ${((others * 1e6) / i).toFixed(0)} µs`);
+      return result;
+    }, {
+      BOOTSTRAP_APPLICATIONS: `${COMPANY}:${APP}:${APP_TOKEN}`,
+      // As in bench/signin.ts: one client address must not measure the limiter.
+      SIGNIN_RATE_LIMIT_PER_IP: '1000000',
+      SIGNIN_RATE_LIMIT_PER_ACCOUNT: '1000000',
+      UV_THREADPOOL_SIZE: '4',
+    });
     return;
   }
   if (scenario === 'upsert') {

@@ -35,6 +35,18 @@ function attemptCounterConformance(name: string, open: () => Promise<{ counter: 
       await counter.reset('app:u1');
       expect((await counter.recordFailure('app:u1', T0 + POLICY.lock_ms, POLICY)).attempt).toBe(1);
     });
+
+    it('settles a success: a holding lock is reported and kept, otherwise the count is cleared', async () => {
+      expect(await counter.settleSuccess('app:none', T0)).toBeNull();
+      for (let i = 0; i < 5; i += 1) await counter.recordFailure('app:u1', T0, POLICY);
+      expect(await counter.settleSuccess('app:u1', T0 + 1)).toBe(T0 + POLICY.lock_ms);
+      expect(await counter.lockedUntil('app:u1', T0 + 1)).toBe(T0 + POLICY.lock_ms);
+      expect((await counter.recordFailure('app:u1', T0 + 2, POLICY)).attempt).toBe(6);
+      await counter.recordFailure('app:u2', T0, POLICY);
+      await counter.recordFailure('app:u2', T0, POLICY);
+      expect(await counter.settleSuccess('app:u2', T0 + 1)).toBeNull();
+      expect((await counter.recordFailure('app:u2', T0 + 2, POLICY)).attempt).toBe(1);
+    });
   });
 }
 

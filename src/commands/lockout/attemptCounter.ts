@@ -52,6 +52,12 @@ export interface AttemptCounter {
   recordFailure(key: string, now: number, policy: LockoutPolicy): Promise<FailureCount>;
   /** After a successful sign-in or a password reset. */
   reset(key: string): Promise<void>;
+  /**
+   * After a correct password at sign-in: the lock (epoch ms) when one holds, else the count is
+   * cleared and null returned. One call where lockedUntil then reset were two round trips on
+   * every successful sign-in, almost always for an account with nothing to clear.
+   */
+  settleSuccess(key: string, now: number): Promise<number | null>;
   close(): Promise<void>;
 }
 

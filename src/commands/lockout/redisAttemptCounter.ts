@@ -24,6 +24,14 @@ redis.call('PEXPIRE', KEYS[1], math.max(memory_ms, lock_ms) * 2)
 return {count, locked, locked_now}
 `;
 
+/** KEYS: the account. ARGV: now. The lock when one holds, else 0 after clearing the count (atomic). */
+const SETTLE_SUCCESS = `
+local locked = tonumber(redis.call('HGET', KEYS[1], 'locked_until') or '0')
+if locked > tonumber(ARGV[1]) then return locked end
+redis.call('DEL', KEYS[1])
+return 0
+`;
+
 export class RedisAttemptCounter implements AttemptCounter {
   constructor(
     private readonly redis: Redis,
@@ -50,6 +58,11 @@ export class RedisAttemptCounter implements AttemptCounter {
 
   async reset(key: string): Promise<void> {
     await this.redis.del(this.prefix + key);
+  }
+
+  async settleSuccess(key: string, now: number): Promise<number | null> {
+    const locked = Number(await this.redis.eval(SETTLE_SUCCESS, 1, this.prefix + key, now));
+    return locked > now ? locked : null;
   }
 
   async close(): Promise<void> {}

@@ -38,5 +38,14 @@ export class SqliteAttemptCounter implements AttemptCounter {
     this.statements.remove.run(key);
   }
 
+  async settleSuccess(key: string, now: number): Promise<number | null> {
+    const state = this.statements.get.get(key);
+    // No row, nothing to clear: a read costs SQLite half the locking a DELETE does.
+    if (state === undefined) return null;
+    if (state.locked_until > now) return state.locked_until;
+    this.statements.remove.run(key);
+    return null;
+  }
+
   async close(): Promise<void> {}
 }

@@ -22,7 +22,8 @@ export const lockoutPolicy = (settings: PasswordSettings): LockoutPolicy => ({
 /**
  * Checks a password against the account's current hash, counting a failure (and locking at the
  * limit) when it is wrong. A locked account or one without a password is compared with a dummy
- * hash, so every failure costs the same argon2 time.
+ * hash, so every failure costs the same argon2 time. `clearOnSuccess`: a correct password also
+ * clears the account's failure count (a sign-in), in the same call that checks for a lock.
  */
 export async function checkPassword(
   deps: SigninDeps,
@@ -31,13 +32,18 @@ export async function checkPassword(
   password: string,
   method: 'password' | 'old_password',
   settings: PasswordSettings,
+  clearOnSuccess = false,
 ): Promise<boolean> {
   const key = attemptKey(caller.application_id, account.user_id);
   const hash = currentPasswordHash(account.state);
   const lockedBefore = (await deps.attempts.lockedUntil(key, deps.clock.now().getTime())) !== null;
   let ok = lockedBefore || hash === undefined ? await verifyAgainstDummy(password) : await verifyPassword(hash, password);
   // A concurrent guess may have locked the account while this one was hashing.
-  if (ok && (await deps.attempts.lockedUntil(key, deps.clock.now().getTime())) !== null) ok = false;
+  if (ok) {
+    const now = deps.clock.now().getTime();
+    const lock = clearOnSuccess ? await deps.attempts.settleSuccess(key, now) : await deps.attempts.lockedUntil(key, now);
+    if (lock !== null) ok = false;
+  }
   if (ok) return true;
   const now = deps.clock.now();
   const counted = await deps.attempts.recordFailure(key, now.getTime(), lockoutPolicy(settings));
@@ -63,10 +69,10 @@ export async function signInWithPassword(
     await verifyAgainstDummy(input.password);
     throw invalidCredentials();
   }
-  if (!(await checkPassword(deps, caller, account, input.password, 'password', input.settings))) throw invalidCredentials();
+  // A blocked account's count stays as it was: it is not signed in to, only told it is blocked.
+  if (!(await checkPassword(deps, caller, account, input.password, 'password', input.settings, !account.state.blocked))) throw invalidCredentials();
   // Told only to someone who knows the password.
   if (account.state.blocked) throw blockedAccount();
-  await deps.attempts.reset(attemptKey(caller.application_id, account.user_id));
   const hash = currentPasswordHash(account.state);
   if (hash !== undefined && needsRehash(hash)) {
     const rehashed = await hashPassword(input.password);
