@@ -18,6 +18,7 @@ import type { FetchLimits } from '../commands/group/fileFetch.js';
 import { errorHandler, notFoundRoute } from './errors.js';
 import { requestLogging, type Metrics } from './observability.js';
 import { customersRouter } from './platform/customers.js';
+import { PLATFORM_PREFIX } from './platform/prefix.js';
 import { customerPrivacyRouter } from './platform/customerPrivacy.js';
 import type { ErasureDeps } from '../commands/customer/erase.js';
 import { requirePlatformAccess, type PlatformTokens } from './platformAuth.js';
@@ -49,7 +50,6 @@ export interface AppDeps {
   storefront?: Storefront;
 }
 
-export const PLATFORM_PREFIX = '/service/platform/user/v1.0/company/:company_id/application/:application_id';
 export const TOKEN_PATH = '/service/panel/authentication/v1.0/company/:company_id/oauth/token';
 
 export function createApp(deps: AppDeps): Express {

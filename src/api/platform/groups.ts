@@ -1,5 +1,6 @@
 import { type Request } from 'express';
 import { RouteGroup } from '../routeTable.js';
+import { platformPrefixOf } from './prefix.js';
 import type { CommandDeps } from '../../commands/commandRunner.js';
 import { compileGroupConditions } from '../../commands/group/conditions.js';
 import { checkFileUrl, FileFetchError, type FetchLimits } from '../../commands/group/fileFetch.js';
@@ -36,8 +37,7 @@ export function groupsRouter(deps: GroupsRouterDeps): RouteGroup {
   const appOf = (req: Request) => (req.params as { application_id: string }).application_id;
   const context = (req: Request, name: string) => commandContext(req, name, platformActor(req));
   const schema = (req: Request, view: GroupView) => {
-    const { company_id, application_id } = req.params as { company_id: string; application_id: string };
-    const base = `/service/platform/user/v1.0/company/${encodeURIComponent(company_id)}/application/${encodeURIComponent(application_id)}`;
+    const base = platformPrefixOf(req.params as { company_id: string; application_id: string });
     return toGroupSchema(view, (jobId) => `${req.protocol}://${req.get('host') ?? 'localhost'}${base}${PATH}/${view.group_id}/jobs/${jobId}/errors`);
   };
 
