@@ -2,8 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
-import { APP, APP_TOKEN, CLIENT, COMPANY, OTHER_APP, OTHER_CLIENT, OTHER_COMPANY } from './testService.js';
+import { APP, APP_TOKEN, CLIENT, COMPANY, OTHER_APP, OTHER_CLIENT, OTHER_COMPANY, requestPlatformToken } from './testService.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -87,16 +86,5 @@ export async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise
   await exited;
 }
 
-export async function tokenFor(baseUrl: string): Promise<string> {
-  const res = await fetch(`${baseUrl}/service/panel/authentication/v1.0/company/${COMPANY}/oauth/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${CLIENT.id}:${CLIENT.secret}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: 'grant_type=client_credentials',
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { access_token: string }).access_token;
-}
+export const tokenFor = (baseUrl: string): Promise<string> => requestPlatformToken(baseUrl);
 

@@ -26,6 +26,20 @@ export interface TestService {
 }
 
 /** The real service on 127.0.0.1 with the embedded SQLite default, in a fresh data directory. */
+/** A platform access token by client credentials, as a back office gets one. */
+export async function requestPlatformToken(baseUrl: string, client = CLIENT, company = COMPANY): Promise<string> {
+  const res = await fetch(`${baseUrl}/service/panel/authentication/v1.0/company/${company}/oauth/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
 export async function startTestService(env: Record<string, string> = {}, options: ServiceOptions = {}): Promise<TestService> {
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'user-service-test-'));
   const config: Config = configSchema.parse({
@@ -51,18 +65,9 @@ export async function startTestService(env: Record<string, string> = {}, options
       const key = `${client.id}@${company}`;
       const cached = tokens.get(key);
       if (cached !== undefined) return cached;
-      const res = await fetch(`${baseUrl}/service/panel/authentication/v1.0/company/${company}/oauth/token`, {
-        method: 'POST',
-        headers: {
-          authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`,
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body: 'grant_type=client_credentials',
-      });
-      if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${await res.text()}`);
-      const body = (await res.json()) as { access_token: string };
-      tokens.set(key, body.access_token);
-      return body.access_token;
+      const token = await requestPlatformToken(baseUrl, client, company);
+      tokens.set(key, token);
+      return token;
     },
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
