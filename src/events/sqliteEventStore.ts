@@ -1,4 +1,5 @@
 import type { SqliteDatabase } from '../shared/sqlite.js';
+import { GroupCommit, type Outcome } from '../shared/groupCommit.js';
 import { upcast } from './catalogue.js';
 import type { EventMetadata, StoredEvent } from './envelope.js';
 import {
@@ -27,12 +28,6 @@ interface EventRow {
   data: string;
   metadata: string;
   occurred_at: string;
-}
-
-interface PendingAppend {
-  requests: AppendRequest[];
-  resolve: (result: AppendResult) => void;
-  reject: (error: unknown) => void;
 }
 
 export function migrateEventTables(db: SqliteDatabase): void {
@@ -87,8 +82,7 @@ function toStored(row: EventRow): StoredEvent {
  * durable writes fast: one fsync serves every command in the group.
  */
 export class SqliteEventStore implements EventStore {
-  private queue: PendingAppend[] = [];
-  private flushScheduled = false;
+  private readonly appends = new GroupCommit<AppendRequest[], AppendResult>((group) => this.writeGroup(group));
   private readonly statements;
 
   constructor(
@@ -128,29 +122,21 @@ export class SqliteEventStore implements EventStore {
   }
 
   append(requests: AppendRequest[]): Promise<AppendResult> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ requests, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
+    return this.appends.submit(requests);
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
-    const batch = this.queue;
-    this.queue = [];
-    const outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }> = [];
+  /** One transaction for the group, each append in its own savepoint. */
+  private writeGroup(group: AppendRequest[][]): Outcome<AppendResult>[] {
+    const outcomes: Outcome<AppendResult>[] = [];
     try {
       const { begin, savepoint, release, rollbackTo, commit } = this.statements;
       begin.run();
       let last = 0n;
-      for (const pending of batch) {
+      for (const requests of group) {
         savepoint.run();
         try {
-          const result = this.write(pending.requests);
-          outcomes.push({ ok: true, result });
+          const result = this.write(requests);
+          outcomes.push({ ok: true, value: result });
           release.run();
           if (result.position > last) last = result.position;
         } catch (error) {
@@ -163,15 +149,9 @@ export class SqliteEventStore implements EventStore {
       commit.run();
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
-      for (const pending of batch) pending.reject(error);
-      return;
+      throw error;
     }
-    batch.forEach((pending, i) => {
-      const outcome = outcomes[i];
-      if (outcome === undefined) pending.reject(new Error('append outcome missing'));
-      else if (outcome.ok) pending.resolve(outcome.result);
-      else pending.reject(outcome.error);
-    });
+    return outcomes;
   }
 
   /** Synchronous append for callers already inside a transaction (bootstrap, tests). */

@@ -1,3 +1,4 @@
+import { GroupCommit, type Outcome } from '../../shared/groupCommit.js';
 import type { SqliteDatabase } from '../../shared/sqlite.js';
 import type { SessionRecord, SessionStore } from './sessionStore.js';
 
@@ -20,16 +21,10 @@ const toRecord = (row: Row): SessionRecord => ({
   rolling: row.rolling === 1,
 });
 
-interface PendingSave {
-  record: SessionRecord;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
 export class SqliteSessionStore implements SessionStore {
   private readonly statements;
   private saves = 0;
-  private pending: PendingSave[] = [];
+  private readonly saving = new GroupCommit<SessionRecord, void>((records) => this.writeGroup(records));
 
   constructor(db: SqliteDatabase) {
     db.exec(`
@@ -72,28 +67,23 @@ export class SqliteSessionStore implements SessionStore {
    * The promise settles once the row is committed, so a sign-in's cookie works on the next request.
    */
   save(record: SessionRecord): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ record, resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => this.flush());
-    });
+    return this.saving.submit(record);
   }
 
-  private flush(): void {
-    const batch = this.pending;
-    this.pending = [];
+  private writeGroup(records: SessionRecord[]): Outcome<void>[] {
     try {
-      this.insertMany(batch.map((p) => p.record));
-      for (const p of batch) p.resolve();
+      this.insertMany(records);
+      return records.map(() => ({ ok: true, value: undefined }));
     } catch {
       // The transaction rolled back: write each alone, so one bad row fails only its own save.
-      for (const p of batch) {
+      return records.map((record): Outcome<void> => {
         try {
-          this.insertOne(p.record);
-          p.resolve();
+          this.insertOne(record);
+          return { ok: true, value: undefined };
         } catch (error) {
-          p.reject(error);
+          return { ok: false, error };
         }
-      }
+      });
     }
   }
 
