@@ -122,11 +122,11 @@ export function createApp(deps: AppDeps): Express {
  * lets node write headers and body at once. Same status handling: 204 and 304 carry no body.
  */
 function sendJson(this: Response, body?: unknown): Response {
-  const text = JSON.stringify(body) ?? '';
   if (this.statusCode === 204 || this.statusCode === 304) {
     this.end();
     return this;
   }
+  const text = JSON.stringify(body) ?? '';
   if (!this.hasHeader('content-type')) this.setHeader('content-type', 'application/json; charset=utf-8');
   this.setHeader('content-length', Buffer.byteLength(text));
   this.end(text);
