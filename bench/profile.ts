@@ -24,9 +24,9 @@ import { openSqlite } from '../src/shared/sqlite.js';
 import { printProfile, summarizeProfile } from './cpuprofile.js';
 import { measure, type LoadResult } from './load.js';
 import { threadCpuSecondsOf } from './processes.js';
-import { createCustomerLoad, getByIdLoad, listByEmailLoad } from './scenarios.js';
+import { createCustomerLoad, createSessionLoad, getByIdLoad, listByEmailLoad } from './scenarios.js';
 import { seedCustomers } from './seed.js';
-import { APP, COMPANY, embeddedLog, PLATFORM_PATH, platformToken, startService } from './service.js';
+import { APP, COMPANY, embeddedLog, platformToken, startService } from './service.js';
 import { seedAttributes, upsertLoad } from './attributes.js';
 import { APP_TOKEN, AUTH, credentials, seedShoppers, STOREFRONT, storefrontCall } from './signin.js';
 
@@ -158,16 +158,7 @@ async function main(): Promise<void> {
   } else if (scenario === 'get') {
     await underLoad('get by id', dataDir, (url, pid, token) => measure(getByIdLoad(url, pid, token, seeded.userIds)));
   } else if (scenario === 'create-session') {
-    await underLoad('create session', dataDir, (url, pid, token) => {
-      let i = 0;
-      return measure({
-        url,
-        pid,
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        next: () => ({ path: `${PLATFORM_PATH}/customers/session`, body: JSON.stringify({ user_id: seeded.userIds[(i += 1) % count], domain: 'shop.example.com' }) }),
-      });
-    });
+    await underLoad('create session', dataDir, (url, pid, token) => measure(createSessionLoad(url, pid, token, seeded.userIds)));
   } else if (scenario === 'list') {
     await underLoad('list by q', dataDir, (url, pid, token) => measure(listByEmailLoad(url, pid, token, count)));
   } else {

@@ -47,3 +47,18 @@ export function getByIdLoad(url: string, pid: number, token: string, userIds: re
     next: () => ({ path: `${PLATFORM_PATH}/customers/${pick(userIds)}` }),
   };
 }
+
+export const sessionBody = (userIds: readonly string[], i: number) =>
+  JSON.stringify({ user_id: userIds[i % userIds.length], domain: 'shop.bench.example.com' });
+
+/** POST /customers/session for the seeded customers in turn. */
+export function createSessionLoad(url: string, pid: number, token: string, userIds: readonly string[]): LoadSpec {
+  let i = 0;
+  return {
+    url,
+    pid,
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    next: () => ({ path: `${PLATFORM_PATH}/customers/session`, body: sessionBody(userIds, (i += 1)) }),
+  };
+}

@@ -7,6 +7,7 @@
  */
 import type { Child } from './processes.js';
 import { seedCustomers } from './seed.js';
+import { createSessionLoad, sessionBody } from './scenarios.js';
 import { expectOk, platformToken, PLATFORM_PATH, startService } from './service.js';
 import { AUTH, credentials, seedShoppers, STOREFRONT, storefrontCall } from './signin.js';
 import { atFixedRate, httpFigure, paired, rateFigure, ratios, type BenchRow } from './report.js';
@@ -22,21 +23,8 @@ export async function sessionBenchmarks(options: { floorServer: Child; freshDir:
   const server = await startService(dir);
   try {
     const token = await platformToken(server.url);
-    const body = (i: number) => JSON.stringify({ user_id: seeded.userIds[i % USERS], domain: 'shop.bench.example.com' });
-    await expectOk(`${server.url}${PLATFORM_PATH}/customers/session`, token, { method: 'POST', body: body(0) });
-    let i = 0;
-    const create = await paired(
-      floorServer,
-      'create session',
-      {
-        url: server.url,
-        pid: server.pid,
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        next: () => ({ path: `${PLATFORM_PATH}/customers/session`, body: body((i += 1)) }),
-      },
-      log,
-    );
+    await expectOk(`${server.url}${PLATFORM_PATH}/customers/session`, token, { method: 'POST', body: sessionBody(seeded.userIds, 0) });
+    const create = await paired(floorServer, 'create session', createSessionLoad(server.url, server.pid, token, seeded.userIds), log);
     rows.push({
       name: 'Create session (POST {P}/customers/session), 10,000 customers',
       target: '>= 0.5 x floor',
