@@ -107,11 +107,14 @@ export function memoryOf(pid: number): { rssMb: number; hwmMb: number } {
 
 /** CPU time (user + system) a process has used so far, in seconds, from /proc/<pid>/stat. */
 export function cpuSecondsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return cpuSecondsIn(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+}
+
+/** utime + stime of a `stat` line of /proc (a process's or one thread's). */
+function cpuSecondsIn(stat: string): number {
   // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return ticks / CLOCK_TICKS;
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 /**
@@ -122,9 +125,7 @@ export function threadCpuSecondsOf(pid: number): Map<number, number> {
   const threads = new Map<number, number>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      threads.set(Number(tid), (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS);
+      threads.set(Number(tid), cpuSecondsIn(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')));
     } catch {
       // The thread ended between the listing and the read.
     }
