@@ -4,26 +4,29 @@ import { customerEmail, customerPhone, PLATFORM_PATH } from './service.js';
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T;
 
-/** POST /customers, a new phone number and email on every request. */
-export function createCustomerLoad(url: string, pid: number, token: string, run: string, phonePrefix: number): LoadSpec {
+/** A platform POST with a JSON body; `body(i)` gives the i-th request's (1, 2, 3, …). */
+function platformPost(url: string, pid: number, token: string, path: string, body: (i: number) => string): LoadSpec {
   let i = 0;
   return {
     url,
     pid,
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    next: () => {
-      i += 1;
-      const body = JSON.stringify({
-        phone_number: customerPhone(phonePrefix, i),
-        email: customerEmail(run, i),
-        first_name: `First${i}`,
-        last_name: `Last${i}`,
-        gender: 'female',
-      });
-      return { path: `${PLATFORM_PATH}/customers`, body };
-    },
+    next: () => ({ path: `${PLATFORM_PATH}${path}`, body: body((i += 1)) }),
   };
+}
+
+/** POST /customers, a new phone number and email on every request. */
+export function createCustomerLoad(url: string, pid: number, token: string, run: string, phonePrefix: number): LoadSpec {
+  return platformPost(url, pid, token, '/customers', (i) =>
+    JSON.stringify({
+      phone_number: customerPhone(phonePrefix, i),
+      email: customerEmail(run, i),
+      first_name: `First${i}`,
+      last_name: `Last${i}`,
+      gender: 'female',
+    }),
+  );
 }
 
 export const listByEmailPath = (i: number) => `${PLATFORM_PATH}/customers/list?q=${encodeURIComponent(customerEmail(SEED_RUN, i))}`;
@@ -53,12 +56,5 @@ export const sessionBody = (userIds: readonly string[], i: number) =>
 
 /** POST /customers/session for the seeded customers in turn. */
 export function createSessionLoad(url: string, pid: number, token: string, userIds: readonly string[]): LoadSpec {
-  let i = 0;
-  return {
-    url,
-    pid,
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    next: () => ({ path: `${PLATFORM_PATH}/customers/session`, body: sessionBody(userIds, (i += 1)) }),
-  };
+  return platformPost(url, pid, token, '/customers/session', (i) => sessionBody(userIds, i));
 }
