@@ -1,4 +1,5 @@
-import express, { type Express, type Response } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { CommandDeps } from '../commands/commandRunner.js';
 import type { ReadStore } from '../projections/readStore.js';
@@ -23,7 +24,7 @@ import { customerPrivacyRouter } from './platform/customerPrivacy.js';
 import type { ErasureDeps } from '../commands/customer/erase.js';
 import { requirePlatformAccess, type PlatformTokens } from './platformAuth.js';
 import { addApplicationRoutes } from './application/index.js';
-import { RouteGroup, RouteTable } from './routeTable.js';
+import { RouteGroup, RouteTable, runChain } from './routeTable.js';
 import type { Storefront } from './application/storefront.js';
 
 export interface HealthCheck {
@@ -58,7 +59,6 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.set('query parser', 'extended');
   app.response.json = sendJson;
-  app.use(requestLogging(deps.logger, deps.metrics));
   const json = express.json({ limit: '1mb' });
   const routes = new RouteTable();
 
@@ -109,10 +109,41 @@ export function createApp(deps: AppDeps): Express {
 
   if (deps.storefront !== undefined) addApplicationRoutes(routes, deps.storefront.deps, deps.storefront.credentials);
 
-  app.use(routes.dispatch);
-  app.use(notFoundRoute);
-  app.use(errorHandler);
+  handleDirectly(app, [requestLogging(deps.logger, deps.metrics), routes.dispatch, notFoundRoute], errorHandler);
   return app;
+}
+
+/**
+ * Replaces express's own request handling (`app.handle`, which every server made from the app
+ * calls). Every route is in the route table, so express's router had a fixed chain of four
+ * middleware to walk for each request, matching a path against each and making closures as it
+ * went: a tenth of a request's CPU in the floor server's profile. The request and response
+ * still get express's prototypes, so `req.query`, `res.status`, `res.json`, body parsers and
+ * the error handler behave as before.
+ */
+function handleDirectly(app: Express, chain: RequestHandler[], onError: ErrorRequestHandler): void {
+  const fail = (error: unknown, req: Request, res: Response) => {
+    try {
+      onError(error, req, res, () => undefined);
+    } catch {
+      // Nothing more can be said on this response (its headers are gone): end the connection.
+      req.socket.destroy();
+    }
+  };
+  const handle = (incoming: IncomingMessage, outgoing: ServerResponse) => {
+    const req = Object.setPrototypeOf(incoming, app.request) as Request;
+    const res = Object.setPrototypeOf(outgoing, app.response) as Response;
+    req.res = res;
+    res.req = req;
+    res.locals = Object.create(null) as Record<string, unknown>;
+    req.originalUrl = req.url;
+    req.baseUrl = '';
+    runChain(chain, req, res, (error?: unknown) => {
+      if (error !== undefined && error !== null) fail(error, req, res);
+    });
+  };
+  // express keeps `handle` off its public type; it is what `app(req, res)` and `app.listen` call.
+  (app as unknown as { handle: typeof handle }).handle = handle;
 }
 
 /**

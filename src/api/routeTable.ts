@@ -101,7 +101,8 @@ export class RouteTable {
   };
 }
 
-function runChain(handlers: RequestHandler[], req: Request, res: Response, done: NextFunction): void {
+/** Runs handlers in turn as express does: `next(error)` or a rejected promise ends the chain in `done(error)`. */
+export function runChain(handlers: RequestHandler[], req: Request, res: Response, done: NextFunction): void {
   let index = 0;
   const next = (error?: unknown): void => {
     if (error !== undefined && error !== null) {
