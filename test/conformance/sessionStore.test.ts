@@ -68,6 +68,14 @@ function sessionStoreConformance(name: string, open: () => Promise<{ store: Sess
       expect(await store.findByTokenHash(s.token_hash, T0 + 30_000)).toBeNull();
     });
 
+    it('refuses a session once it is removed, right after it was looked up', async () => {
+      const [a, b] = [record(), record()];
+      for (const s of [a!, b!]) await store.save(s);
+      for (const s of [a!, b!]) expect(await store.findByTokenHash(s.token_hash, T0)).not.toBeNull();
+      await store.remove('app1', 'u1', undefined, T0);
+      for (const s of [a!, b!]) expect(await store.findByTokenHash(s.token_hash, T0)).toBeNull();
+    });
+
     it('removes one or all sessions of a user, reporting each once, and no one else’s', async () => {
       const [a, b, c] = [record(), record(), record()];
       const other = record({ user_id: 'u2' });
@@ -107,6 +115,31 @@ sessionStoreConformance('Redis', async () => {
 });
 
 describe('SQLite session store', () => {
+  it('keeps answering for sessions beyond what it holds in memory, from the table', async () => {
+    const store = new SqliteSessionStore(openSqlite(':memory:'), 3);
+    const many = Array.from({ length: 10 }, () => record({ rolling: true }));
+    for (const s of many) await store.save(s);
+    for (const s of many) expect(await store.findByTokenHash(s.token_hash, T0 + 1)).toEqual(s);
+    const [first, second] = [many[0]!, many[1]!];
+    await store.extend(first.session_id, T0 + 300_000, T0 + 1);
+    expect((await store.findByTokenHash(first.token_hash, T0 + 200_000))?.expires_at).toBe(T0 + 300_000);
+    expect(await store.remove('app1', 'u1', [second.session_id], T0 + 1)).toEqual([second.session_id]);
+    expect(await store.findByTokenHash(second.token_hash, T0 + 1)).toBeNull();
+  });
+
+  it('keeps its own copy: a saved record changed afterwards, or a found one, does not change the session', async () => {
+    const store = new SqliteSessionStore(openSqlite(':memory:'));
+    const s = record();
+    await store.save(s);
+    s.expires_at = T0 + 999_999;
+    const found = await store.findByTokenHash(s.token_hash, T0 + 1);
+    expect(found?.expires_at).toBe(T0 + 60_000);
+    expect(() => {
+      found!.user_id = 'someone else';
+    }).toThrow(TypeError);
+    expect((await store.findByTokenHash(s.token_hash, T0 + 1))?.user_id).toBe('u1');
+  });
+
   it('fails only the save whose row cannot be written when sessions are saved together', async () => {
     const store = new SqliteSessionStore(openSqlite(':memory:'));
     const many = Array.from({ length: 20 }, () => record());

@@ -21,12 +21,28 @@ const toRecord = (row: Row): SessionRecord => ({
   rolling: row.rolling === 1,
 });
 
+/** Live sessions kept in memory by default; past this many, the oldest cached are dropped (they stay in the table). */
+const CACHED_SESSIONS = 20_000;
+
+/**
+ * Sessions in the embedded SQLite file. Every storefront request looks its session up, so the
+ * sessions found or saved are also kept in memory, by token hash: the embedded default is one
+ * process (DESIGN.md), and every change to a session goes through this object, which updates
+ * the copy it holds. The one writer outside the service, `cli users erase`, also drops the
+ * customer from the read model, which the per-request check reads from the table.
+ */
 export class SqliteSessionStore implements SessionStore {
   private readonly statements;
+  private readonly cached = new Map<string, SessionRecord>();
+  /** session_id → token hash, to find a cached session when it is extended or removed. */
+  private readonly cachedIds = new Map<string, string>();
   private saves = 0;
   private readonly saving = new GroupCommit<SessionRecord, void>((records) => this.writeGroup(records));
 
-  constructor(db: SqliteDatabase) {
+  constructor(
+    db: SqliteDatabase,
+    private readonly cacheLimit = CACHED_SESSIONS,
+  ) {
     db.exec(`
       CREATE TABLE IF NOT EXISTS sessions (
         session_id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, user_id TEXT NOT NULL,
@@ -70,15 +86,35 @@ export class SqliteSessionStore implements SessionStore {
     return this.saving.submit(record);
   }
 
+  private remember(record: SessionRecord): void {
+    if (this.cached.size >= this.cacheLimit) {
+      const oldest = this.cached.keys().next();
+      if (oldest.done !== true) this.forget(this.cached.get(oldest.value)?.session_id ?? '');
+    }
+    // A frozen copy: the caller keeps the record it saved, and every lookup shares the one cached.
+    this.cached.set(record.token_hash, Object.freeze({ ...record }));
+    this.cachedIds.set(record.session_id, record.token_hash);
+  }
+
+  private forget(sessionId: string): void {
+    const hash = this.cachedIds.get(sessionId);
+    if (hash === undefined) return;
+    this.cachedIds.delete(sessionId);
+    this.cached.delete(hash);
+  }
+
+  /** Rows are cached right after their commit, in the same synchronous step: no removal comes in between. */
   private writeGroup(records: SessionRecord[]): Outcome<void>[] {
     try {
       this.insertMany(records);
+      for (const record of records) this.remember(record);
       return records.map(() => ({ ok: true, value: undefined }));
     } catch {
       // The transaction rolled back: write each alone, so one bad row fails only its own save.
       return records.map((record): Outcome<void> => {
         try {
           this.insertOne(record);
+          this.remember(record);
           return { ok: true, value: undefined };
         } catch (error) {
           return { ok: false, error };
@@ -91,16 +127,28 @@ export class SqliteSessionStore implements SessionStore {
     this.statements.insert.run({ ...record, rolling: record.rolling ? 1 : 0 });
     // Expired rows are dead weight; sweep them now and then rather than on every write.
     this.saves += 1;
-    if (this.saves % 1000 === 0) this.statements.purge.run(record.created_at);
+    if (this.saves % 1000 === 0) {
+      this.statements.purge.run(record.created_at);
+      for (const cached of this.cached.values()) if (cached.expires_at <= record.created_at) this.forget(cached.session_id);
+    }
   }
 
   async findByTokenHash(tokenHash: string, now: number): Promise<SessionRecord | null> {
+    const cached = this.cached.get(tokenHash);
+    if (cached !== undefined) return cached.expires_at > now ? cached : null;
     const row = this.statements.byToken.get(tokenHash, now);
-    return row === undefined ? null : toRecord(row);
+    if (row === undefined) return null;
+    const record = toRecord(row);
+    this.remember(record);
+    return record;
   }
 
   async extend(sessionId: string, expiresAt: number, now: number): Promise<void> {
     this.statements.extend.run(expiresAt, sessionId, now);
+    const hash = this.cachedIds.get(sessionId);
+    const cached = hash === undefined ? undefined : this.cached.get(hash);
+    // Replaced, not changed in place: callers may hold the record they were given.
+    if (hash !== undefined && cached !== undefined && cached.expires_at > now) this.cached.set(hash, Object.freeze({ ...cached, expires_at: expiresAt }));
   }
 
   async listForUser(applicationId: string, userId: string, now: number): Promise<SessionRecord[]> {
@@ -109,7 +157,9 @@ export class SqliteSessionStore implements SessionStore {
 
   async remove(applicationId: string, userId: string, sessionIds: string[] | undefined, now: number): Promise<string[]> {
     const ids = sessionIds ?? this.statements.byUser.all(applicationId, userId, now).map((r) => r.session_id);
-    return this.removeMany(applicationId, userId, ids);
+    const removed = this.removeMany(applicationId, userId, ids);
+    for (const id of removed) this.forget(id);
+    return removed;
   }
 
   async close(): Promise<void> {}
