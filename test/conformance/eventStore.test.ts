@@ -8,9 +8,10 @@ import { openSqlite } from '../../src/shared/sqlite.js';
 import { eventStoreDbFactory } from '../support/remoteAdapters.js';
 import { eventStoreConformance } from './eventStoreSuite.js';
 
-function openSqliteStore(projector?: (events: StoredEvent[]) => void, checkpoint?: (position: bigint) => void) {
+function openSqliteStore(projector?: (events: StoredEvent[]) => void, checkpoint?: (position: bigint) => void, legacySchema = false) {
   const dir = mkdtempSync(join(tmpdir(), 'es-conformance-'));
   const db = openSqlite(join(dir, 'events.sqlite'), 'NORMAL');
+  if (legacySchema) db.exec(LEGACY_EVENTS_TABLE);
   return {
     db,
     store: new SqliteEventStore(db, projector, checkpoint),
@@ -22,7 +23,16 @@ function openSqliteStore(projector?: (events: StoredEvent[]) => void, checkpoint
   };
 }
 
+/** The table as files made before 2026-11-28 have it: with a unique index on the event id. */
+const LEGACY_EVENTS_TABLE = `
+  CREATE TABLE events (
+    position INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, stream TEXT NOT NULL, revision INTEGER NOT NULL,
+    type TEXT NOT NULL, version INTEGER NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL, occurred_at TEXT NOT NULL,
+    UNIQUE (stream, revision)
+  )`;
+
 eventStoreConformance('SQLite (embedded)', async () => openSqliteStore());
+eventStoreConformance('SQLite (embedded), a file made with the event id indexed', async () => openSqliteStore(undefined, undefined, true));
 
 const esdb = eventStoreDbFactory();
 const esdbMissing = esdb === undefined ? 'EVENTSTORE_URL is not set' : undefined;
