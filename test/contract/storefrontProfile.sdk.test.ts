@@ -66,6 +66,10 @@ describe('storefront profile through the Fynd SDK 1.4.13 ApplicationClient (stri
     const primary = await user.setEmailAsPrimary({ body: { email } });
     expect(primary.user?.emails?.find((e) => e.primary)?.email).toBe(email);
     expect(await user.sendVerificationLinkToEmail({ platform: 'Fynd', body: { email } })).toEqual({ verify_email_link: false });
+    // The email is identified by every query field: flags that no longer hold name the one that differs.
+    const stale = await sdkStatus(user.deleteEmail({ platform: 'Fynd', active: true, primary: true, verified: false, email: s.email }));
+    expect(stale.code).toBe(400);
+    expect(stale.message).toContain('query.primary');
     const deleted = await user.deleteEmail({ platform: 'Fynd', active: true, primary: false, verified: false, email: s.email });
     expect(deleted.user?.emails?.map((e) => e.email)).toEqual([email]);
   });

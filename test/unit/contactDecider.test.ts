@@ -79,6 +79,13 @@ describe('making an email or mobile primary', () => {
 });
 
 describe('removing an email or mobile', () => {
+  it('identifies it by every flag the caller gives, and refuses when one no longer holds', () => {
+    const both = [registered, added(home, true), verified(home), added(work), verified(work)];
+    const removeWith = (flags: { active?: boolean; primary?: boolean; verified?: boolean }): CustomerCommand => ({ ...remove(work), flags } as CustomerCommand);
+    spec(both).when(removeWith({ primary: true })).thenFails('validation', 'invalid_input');
+    spec(both).when(removeWith({ active: true, primary: false, verified: false })).thenFails('validation', 'invalid_input');
+    spec(both).when(removeWith({ active: true, primary: false, verified: true })).then([{ type: 'UserContactRemoved', data: { contact: work } }]);
+  });
   it('never the last verified way to sign in', () => {
     spec([registered]).when(remove(mobile)).thenFails('validation', 'last_sign_in_contact');
     spec([registered, added(home, true)]).when(remove(mobile)).thenFails('validation', 'last_sign_in_contact');

@@ -84,13 +84,18 @@ export function profileRouter(deps: StorefrontDeps): RouteGroup {
     });
 
     router.delete(base, shopper, async (req, res) => {
-      const contact: ContactData =
-        kind === 'email'
-          ? parseEmail('query.email', parseInput(deleteEmailQuery, req.query, 'query').email)
-          : mobileOf('query.phone', parseInput(deleteMobileQuery, req.query, 'query'));
+      const query = kind === 'email' ? parseInput(deleteEmailQuery, req.query, 'query') : parseInput(deleteMobileQuery, req.query, 'query');
+      const contact: ContactData = 'email' in query ? parseEmail('query.email', query.email) : mobileOf('query.phone', query);
       const config = await configOf(deps, req);
       const field = kind === 'email' ? 'query.email' : 'query.phone';
-      await changeContacts(profile, storefrontCaller(req), actorOf(req), { type: 'RemoveContact', contact, required: isRequired(config, kind), field }, `delete${kind === 'email' ? 'Email' : 'Mobile'}`);
+      const flags = { active: flagOf(query.active), primary: flagOf(query.primary), verified: flagOf(query.verified) };
+      await changeContacts(
+        profile,
+        storefrontCaller(req),
+        actorOf(req),
+        { type: 'RemoveContact', contact, required: isRequired(config, kind), field, flags },
+        `delete${kind === 'email' ? 'Email' : 'Mobile'}`,
+      );
       res.json({ user: await reply(req) });
     });
 
@@ -110,3 +115,5 @@ export function profileRouter(deps: StorefrontDeps): RouteGroup {
 
   return router;
 }
+
+const flagOf = (value: 'true' | 'false' | undefined): boolean | undefined => (value === undefined ? undefined : value === 'true');

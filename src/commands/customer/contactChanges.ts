@@ -17,9 +17,19 @@ export type ContactCommand =
    * `primary`: it becomes the primary of its kind at once. `field` names it in a 400.
    */
   | { type: 'AddContact'; contact: ContactData; verified: boolean; primary: boolean; field: string }
-  /** `required`: the sales channel's config makes this kind of contact mandatory (`required_fields` at level hard). */
-  | { type: 'RemoveContact'; contact: ContactData; required: boolean; field: string }
+  /**
+   * `required`: the sales channel's config makes this kind of contact mandatory (`required_fields` at level hard).
+   * `flags`: what the caller believes the contact is (deleteEmail's `active`, `primary`, `verified`):
+   * the contact is identified by all of them, so one that no longer holds refuses the removal.
+   */
+  | { type: 'RemoveContact'; contact: ContactData; required: boolean; field: string; flags?: ContactFlags }
   | { type: 'SetPrimaryContact'; contact: ContactData; field: string };
+
+export interface ContactFlags {
+  active?: boolean;
+  primary?: boolean;
+  verified?: boolean;
+}
 
 const matches = (contact: ContactData) => (entry: EmailEntry | PhoneEntry) =>
   contact.kind === 'email'
@@ -87,6 +97,12 @@ export function decideContactChange(command: ContactCommand, state: Present): Cu
     }
     case 'RemoveContact': {
       if (existing === undefined) throw invalid(field, `is not one of your ${noun(contact.kind)}s`);
+      for (const flag of ['active', 'primary', 'verified'] as const) {
+        const expected = command.flags?.[flag];
+        if (expected !== undefined && expected !== existing[flag]) {
+          throw invalid(`${field.slice(0, field.indexOf('.') + 1)}${flag}`, `does not match: that ${noun(contact.kind)} is ${existing[flag] ? '' : 'not '}${flag}`);
+        }
+      }
       if (existing.verified && existing.active && signInWays(state.profile) <= 1) {
         throw refused(field, 'last_sign_in_contact', `is your only verified email or mobile number: add and verify another before removing it`);
       }
