@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { RouteParameters } from 'express-serve-static-core';
 import FindMyWay from 'find-my-way';
+import { invalid } from '../shared/errors.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -89,9 +90,11 @@ export class RouteTable {
     const url = req.url;
     const query = url.indexOf('?');
     // The path alone: given the query string too, the library parses it on every lookup for nothing.
-    const found = this.tree.find(req.method === 'HEAD' ? 'GET' : (req.method as Method), query === -1 ? url : url.slice(0, query));
+    const path = query === -1 ? url : url.slice(0, query);
+    const found = this.tree.find(req.method === 'HEAD' ? 'GET' : (req.method as Method), path);
     if (found === null) {
-      next();
+      // The tree finds nothing where a parameter cannot be decoded: that is bad input, not an unknown route.
+      next(path.includes('%') && !decodable(path) ? invalid('path', 'malformed percent-encoding') : undefined);
       return;
     }
     const route = found.store as Route;
@@ -99,6 +102,15 @@ export class RouteTable {
     req.routePattern = route.pattern;
     runChain(route.handlers, req, res, next);
   };
+}
+
+function decodable(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Runs handlers in turn as express does: `next(error)` or a rejected promise ends the chain in `done(error)`. */

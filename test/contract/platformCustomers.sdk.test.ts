@@ -372,6 +372,12 @@ describe('platform auth and error rules (plain fetch)', () => {
     expectError(await call('GET', `${ts.baseUrl}/no/such/route`, undefined), 404);
   });
 
+  it('a path that cannot be decoded → 400 naming the path', async () => {
+    const bad = await call('GET', `${ts.platformBase}/customers/%E0%A4%A`, await ts.token());
+    expectError(bad, 400);
+    expect(String(bad.body.message)).toContain('path');
+  });
+
   it('a body over 1 MiB → 413; invalid JSON → 400', async () => {
     const token = await ts.token();
     const big = JSON.stringify({ phone_number: '9123456780', meta: { blob: 'x'.repeat(1024 * 1024 + 16) } });
