@@ -283,9 +283,15 @@ async function bootstrap(config: Config, commands: CommandDeps): Promise<void> {
   }
 }
 
+/** Resolves once the port is bound; a port that cannot be bound (in use, not allowed) rejects. */
 export async function listen(service: Service): Promise<Server> {
-  return new Promise((resolve) => {
-    const server = service.app.listen(service.config.PORT, service.config.HOST, () => resolve(server));
+  return new Promise((resolve, reject) => {
+    const server = service.app.listen(service.config.PORT, service.config.HOST);
+    server.once('error', reject);
+    server.once('listening', () => {
+      server.off('error', reject);
+      resolve(server);
+    });
   });
 }
 
@@ -301,7 +307,15 @@ async function main(): Promise<void> {
     throw error;
   }
   const service = await createService(config);
-  const server = await listen(service);
+  let server: Server;
+  try {
+    server = await listen(service);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    console.error(`cannot listen on ${config.HOST}:${config.PORT}: ${code === 'EADDRINUSE' ? 'the address is in use' : String(error)}`);
+    await service.close();
+    process.exit(1);
+  }
   const address = server.address();
   service.logger.info({ address }, 'user service listening');
   const shutdown = (signal: string) => {

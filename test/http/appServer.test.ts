@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listen } from '../../src/main.js';
 import { startTestService, type TestService } from '../support/testService.js';
 
 /**
@@ -48,5 +49,10 @@ describe('the app in servers made either way', () => {
     const listed = await ask(otherBase, `${platformPath}/customers/list?q=both.ways%40example.com`, { headers });
     expect((listed.body.items as Array<{ user_id: string }>).map((u) => u.user_id)).toEqual([userId]);
     expect((await ask(otherBase, `${platformPath}/customers/list?page_size=0`, { headers })).status).toBe(400);
+  });
+
+  it('refuses to start on a port already taken, instead of reporting it listening', async () => {
+    const taken = (other.address() as AddressInfo).port;
+    await expect(listen({ ...t.service, config: { ...t.service.config, HOST: '127.0.0.1', PORT: taken } })).rejects.toMatchObject({ code: 'EADDRINUSE' });
   });
 });
