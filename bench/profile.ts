@@ -13,8 +13,10 @@
  *   npx tsx bench/profile.ts upsert 10000     server under PUT .../definition/{id}/user/{user_id} load
  *
  * Extra server environment (e.g. LOG_LEVEL=warn) can be given as KEY=VALUE arguments.
+ * PROFILE_OUT=<file> keeps the .cpuprofile of a server scenario.
+ * PROFILE_FRAMES=a,b adds the inclusive time of the functions named a and b to the report.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +71,8 @@ async function underLoad(
   }
   const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
   if (file === undefined) throw new Error('no profile written');
+  // PROFILE_OUT=<file> keeps the profile (e.g. to open in Chrome DevTools); the work directory is removed.
+  if (process.env.PROFILE_OUT !== undefined) copyFileSync(join(profDir, file), process.env.PROFILE_OUT);
   const summary = summarizeProfile(join(profDir, file), 40);
   printProfile(`${title}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99Ms} ms`, summary);
   console.log('-- inclusive time of selected frames (share of all samples, warm-up and start-up included)');
@@ -82,6 +86,8 @@ async function underLoad(
     'customers.list': /^list$/,
     'customers.get': /^get$/,
     'res.json': /^json$/,
+    // More frames by name, e.g. PROFILE_FRAMES=assertCustomer,liveDefinition: where one command's time goes.
+    ...Object.fromEntries((process.env.PROFILE_FRAMES ?? '').split(',').filter(Boolean).map((name) => [name, new RegExp(`^${name}$`)])),
   })) {
     const ms = summary.inclusive(re);
     console.log(`${((ms / summary.totalMs) * 100).toFixed(1).padStart(5)}% ${ms.toFixed(0).padStart(7)} ms  ${name}`);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { SQLITE_FILE } from '../src/main.js';
 import { rebuildSqliteProjection } from '../src/projections/sqlite/rebuild.js';
 import { openSqlite } from '../src/shared/sqlite.js';
-import { LOAD } from './load.js';
+import { LOAD, median } from './load.js';
 import { atFixedRate, fmt, httpFigure, paired as pairedWith, rateFigure, ratios, type BenchRow, type Paired } from './report.js';
 import { memoryOf, spawnNode, type Child } from './processes.js';
 import { createCustomerLoad, getByIdLoad, listByEmailLoad, listByEmailPath } from './scenarios.js';
@@ -66,13 +66,6 @@ function rebuild(dataDir: string): { events: number; ms: number; perSecond: numb
   }
 }
 
-/** The middle value; for an even count, the mean of the middle two. */
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
-}
-
 const SECTIONS = ['customers', 'attributes', 'groups', 'sessions', 'signin'] as const;
 type Section = (typeof SECTIONS)[number];
 const isSection = (name: string): name is Section => (SECTIONS as readonly string[]).includes(name);
@@ -91,7 +84,7 @@ async function main(): Promise<void> {
   log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}`);
   log(
     `HTTP load: autocannon, ${LOAD.connections} connections, pipelining ${LOAD.pipelining}, ` +
-      `${LOAD.warmupSeconds} s warm-up + ${LOAD.durationSeconds} s measured; floor measured before each`,
+      `${LOAD.warmupSeconds} s warm-up each, then ${LOAD.rounds} rounds of ${LOAD.roundSeconds} s floor + ${LOAD.roundSeconds} s benchmark, alternating; median round ratio`,
   );
   const floorServer = await spawnNode('bench/floor.ts', {}, '/floor');
   try {
