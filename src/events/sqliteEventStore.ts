@@ -80,10 +80,13 @@ function toStored(row: EventRow): StoredEvent {
   });
 }
 
+/** Raised inside a group written without savepoints: write it again with them. */
+class AnAppendFailed extends Error {}
+
 /**
  * The embedded event store. Appends that arrive while a commit is being prepared are written
- * together in one transaction (group commit), each inside its own savepoint so that one
- * conflicting append does not fail its neighbours. With synchronous=FULL this is what keeps
+ * together in one transaction (group commit); one conflicting append does not fail its
+ * neighbours (see writeGroup). With synchronous=FULL this is what keeps
  * durable writes fast: one fsync serves every command in the group.
  */
 export class SqliteEventStore implements EventStore {
@@ -130,33 +133,59 @@ export class SqliteEventStore implements EventStore {
     return this.appends.submit(requests);
   }
 
-  /** One transaction for the group, each append in its own savepoint. */
+  /**
+   * One transaction for the group. Appends rarely fail (a conflict, a projection that throws),
+   * and a savepoint around each costs more than the commit the group shares (SQLite keeps the
+   * pages a savepoint may have to restore): the group is written without them, and only when an
+   * append fails is it rolled back and written again with a savepoint per append, so that the
+   * failure stays its own.
+   */
   private writeGroup(group: AppendRequest[][]): Outcome<AppendResult>[] {
-    const outcomes: Outcome<AppendResult>[] = [];
     try {
-      const { begin, savepoint, release, rollbackTo, commit } = this.statements;
+      return this.inTransaction(() =>
+        group.map((requests): Outcome<AppendResult> => {
+          try {
+            return { ok: true, value: this.write(requests) };
+          } catch {
+            throw new AnAppendFailed();
+          }
+        }),
+      );
+    } catch (error) {
+      // Anything else (the file is locked, the disk is full) fails the group as it is.
+      if (!(error instanceof AnAppendFailed)) throw error;
+      return this.inTransaction(() => group.map((requests) => this.writeInSavepoint(requests)));
+    }
+  }
+
+  private inTransaction(writeAll: () => Outcome<AppendResult>[]): Outcome<AppendResult>[] {
+    const { begin, commit } = this.statements;
+    try {
       begin.run();
+      const outcomes = writeAll();
       let last = 0n;
-      for (const requests of group) {
-        savepoint.run();
-        try {
-          const result = this.write(requests);
-          outcomes.push({ ok: true, value: result });
-          release.run();
-          if (result.position > last) last = result.position;
-        } catch (error) {
-          rollbackTo.run();
-          release.run();
-          outcomes.push({ ok: false, error });
-        }
-      }
+      for (const outcome of outcomes) if (outcome.ok && outcome.value.position > last) last = outcome.value.position;
       if (last > 0n) this.inlineCheckpoint(last);
       commit.run();
+      return outcomes;
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       throw error;
     }
-    return outcomes;
+  }
+
+  private writeInSavepoint(requests: AppendRequest[]): Outcome<AppendResult> {
+    const { savepoint, release, rollbackTo } = this.statements;
+    savepoint.run();
+    try {
+      const value = this.write(requests);
+      release.run();
+      return { ok: true, value };
+    } catch (error) {
+      rollbackTo.run();
+      release.run();
+      return { ok: false, error };
+    }
   }
 
   /** Synchronous append for callers already inside a transaction (bootstrap, tests). */

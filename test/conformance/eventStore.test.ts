@@ -74,6 +74,29 @@ describe('SQLite inline projections', () => {
     await subject.cleanup();
   });
 
+  it('an append that fails after writing part of its streams leaves none of them, beside neighbours that stay', async () => {
+    const subject = openSqliteStore((events) => {
+      if (events.some((e) => e.type === 'Poison')) throw new Error('projection failed');
+    });
+    const base = { version: 1, type: 'T', metadata: { company_id: '1', actor: { type: 'system' as const, id: 's' }, correlation_id: 'c' }, occurred_at: 'x', data: {} };
+    await subject.store.append([{ stream: 'taken', expectedRevision: 'no_stream', events: [{ ...base, id: 'p0' }] }]);
+    const results = await Promise.allSettled([
+      subject.store.append([{ stream: 'before', expectedRevision: 'no_stream', events: [{ ...base, id: 'p1' }] }]),
+      subject.store.append([
+        { stream: 'half-a', expectedRevision: 'no_stream', events: [{ ...base, id: 'p2' }] },
+        { stream: 'taken', expectedRevision: 'no_stream', events: [{ ...base, id: 'p3' }] },
+      ]),
+      subject.store.append([{ stream: 'poisoned', expectedRevision: 'no_stream', events: [{ ...base, id: 'p4', type: 'Poison' }] }]),
+      subject.store.append([{ stream: 'after', expectedRevision: 'no_stream', events: [{ ...base, id: 'p5' }] }]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect(await subject.store.readStream('half-a')).toEqual([]);
+    expect(await subject.store.readStream('poisoned')).toEqual([]);
+    expect((await subject.store.readStream('before')).map((e) => e.id)).toEqual(['p1']);
+    expect((await subject.store.readStream('after')).map((e) => e.id)).toEqual(['p5']);
+    await subject.cleanup();
+  });
+
   it('moves the checkpoint once per group commit, to the last event the group wrote', async () => {
     const checkpoints: bigint[] = [];
     const subject = openSqliteStore(undefined, (position) => checkpoints.push(position));
