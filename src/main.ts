@@ -10,6 +10,7 @@ import type { CommandContext, CommandDeps, Consistency } from './commands/comman
 import { ConfigError, WEBHOOK_SECRET_REQUIRED, loadConfig, type Config } from './config.js';
 import type { EncryptingEventStore } from './events/encryptingEventStore.js';
 import { openEncryptedLog } from './events/encryptedLog.js';
+import type { InlineProjector } from './events/sqliteEventStore.js';
 import type { ReadStore } from './projections/readStore.js';
 import { ProjectionRunner } from './projections/runner.js';
 import { SqliteReadStore } from './projections/sqlite/sqliteReadStore.js';
@@ -91,12 +92,19 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const readStore: ReadStore = remote.readStore ?? new SqliteReadStore(db);
   const inline = remote.eventStore === undefined && readStore instanceof SqliteReadStore;
   const cipher = new FieldCipher(config.DATA_ENCRYPTION_KEY ?? loadOrCreateEncryptionKey(db));
+  const sessionStore = remote.redis === undefined ? new SqliteSessionStore(db) : new RedisSessionStore(remote.redis);
+  // Inside the append transaction: the read models, and the rows of sessions started with the
+  // events being written (a second commit per sign-in cost more than the row itself).
+  const inTransaction: InlineProjector[] = [];
+  if (inline && readStore instanceof SqliteReadStore) inTransaction.push(readStore.inlineProjector);
+  if (sessionStore instanceof SqliteSessionStore) inTransaction.push(sessionStore.writeStaged);
   const eventStore = openEncryptedLog({
     db,
     cipher,
     ...(remote.eventStore === undefined ? {} : { remoteLog: remote.eventStore }),
     ...(remote.dataKeys === undefined ? {} : { remoteKeys: remote.dataKeys }),
-    ...(inline && readStore instanceof SqliteReadStore ? { inlineProjector: readStore.inlineProjector, inlineCheckpoint: readStore.inlineCheckpoint } : {}),
+    ...(inTransaction.length === 0 ? {} : { inlineProjector: (events) => inTransaction.forEach((project) => project(events)) }),
+    ...(inline && readStore instanceof SqliteReadStore ? { inlineCheckpoint: readStore.inlineCheckpoint } : {}),
     cache: { cacheSize: config.DATA_KEY_CACHE_SIZE, cacheTtlMs: config.DATA_KEY_CACHE_TTL_MS },
   });
 
@@ -125,7 +133,6 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const commands: CommandDeps = { store: eventStore, clock, consistency, observer: metrics };
   await bootstrap(config, commands);
 
-  const sessionStore = remote.redis === undefined ? new SqliteSessionStore(db) : new RedisSessionStore(remote.redis);
   const sessionDeps: SessionDeps = { ...commands, sessions: sessionStore, ids };
   const now = () => clock.now();
   const jobs = await openJobQueue(config, { db, clock, logger, ...(options.jobTuning === undefined ? {} : { tuning: options.jobTuning }) });

@@ -20,6 +20,15 @@ export interface SessionRecord {
  */
 export interface SessionStore {
   save(record: SessionRecord): Promise<void>;
+  /**
+   * Optional, for a store that lives in the embedded event log's own file: announces the record
+   * of a session whose SessionStarted event is about to be appended, so that the row can be
+   * written inside the append's transaction (one commit for both). `save` then only confirms it,
+   * and writes it itself if the append did not take it.
+   */
+  stage?(record: SessionRecord): void;
+  /** Forgets a staged record whose append failed. */
+  unstage?(sessionId: string): void;
   findByTokenHash(tokenHash: string, now: number): Promise<SessionRecord | null>;
   /** Moves the expiry of a rolling session; a session already gone stays gone. */
   extend(sessionId: string, expiresAt: number, now: number): Promise<void>;

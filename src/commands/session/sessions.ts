@@ -45,30 +45,36 @@ export async function startSession(
     rolling: input.rolling,
   };
   const stream = sessionStream(sessionId);
-  await runCommand(deps, context, async () => ({
-    appends: [
-      {
-        stream,
-        expectedRevision: 'no_stream',
-        events: decideSession(
-          {
-            type: 'StartSession',
-            data: {
-              session_id: sessionId,
-              user_id: input.user_id,
-              application_id: input.application_id,
-              domain: input.domain,
-              expires_at: new Date(record.expires_at).toISOString(),
-              user_agent: input.user_agent,
-              ip: input.ip,
+  deps.sessions.stage?.(record);
+  try {
+    await runCommand(deps, context, async () => ({
+      appends: [
+        {
+          stream,
+          expectedRevision: 'no_stream',
+          events: decideSession(
+            {
+              type: 'StartSession',
+              data: {
+                session_id: sessionId,
+                user_id: input.user_id,
+                application_id: input.application_id,
+                domain: input.domain,
+                expires_at: new Date(record.expires_at).toISOString(),
+                user_agent: input.user_agent,
+                ip: input.ip,
+              },
             },
-          },
-          initialSessionState(),
-        ),
-      },
-    ],
-    result: undefined,
-  }));
+            initialSessionState(),
+          ),
+        },
+      ],
+      result: undefined,
+    }));
+  } catch (error) {
+    deps.sessions.unstage?.(sessionId);
+    throw error;
+  }
   await deps.sessions.save(record);
   return { record, token };
 }

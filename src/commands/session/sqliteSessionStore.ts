@@ -1,3 +1,5 @@
+import type { StoredEvent } from '../../events/envelope.js';
+import { SESSION_STREAM_PREFIX } from '../../events/sessionEvents.js';
 import { GroupCommit, type Outcome } from '../../shared/groupCommit.js';
 import type { SqliteDatabase } from '../../shared/sqlite.js';
 import type { SessionRecord, SessionStore } from './sessionStore.js';
@@ -37,6 +39,8 @@ export class SqliteSessionStore implements SessionStore {
   /** session_id → token hash, to find a cached session when it is extended or removed. */
   private readonly cachedIds = new Map<string, string>();
   private saves = 0;
+  /** Records announced by `stage`, by session id; `written` once a transaction of the event log has inserted the row. */
+  private readonly staged = new Map<string, { record: SessionRecord; written: boolean }>();
   private readonly saving = new GroupCommit<SessionRecord, void>((records) => this.writeGroup(records));
 
   constructor(
@@ -83,8 +87,41 @@ export class SqliteSessionStore implements SessionStore {
    * The promise settles once the row is committed, so a sign-in's cookie works on the next request.
    */
   save(record: SessionRecord): Promise<void> {
+    const staged = this.staged.get(record.session_id);
+    if (staged !== undefined) {
+      this.staged.delete(record.session_id);
+      // The append has resolved, so the transaction that inserted the row has committed.
+      if (staged.written) {
+        this.remember(record);
+        return Promise.resolve();
+      }
+    }
     return this.saving.submit(record);
   }
+
+  stage(record: SessionRecord): void {
+    this.staged.set(record.session_id, { record, written: false });
+  }
+
+  unstage(sessionId: string): void {
+    this.staged.delete(sessionId);
+  }
+
+  /**
+   * Runs inside the embedded event log's append transaction (main.ts), with the events it writes:
+   * a staged session's row is inserted beside its SessionStarted event, and a rollback takes both.
+   * A group rolled back and written again (sqliteEventStore.ts writeGroup) calls this again.
+   */
+  readonly writeStaged = (events: StoredEvent[]): void => {
+    if (this.staged.size === 0) return;
+    for (const event of events) {
+      if (event.type !== 'SessionStarted' || !event.stream.startsWith(SESSION_STREAM_PREFIX)) continue;
+      const staged = this.staged.get(event.stream.slice(SESSION_STREAM_PREFIX.length));
+      if (staged === undefined) continue;
+      this.insertOne(staged.record);
+      staged.written = true;
+    }
+  };
 
   private remember(record: SessionRecord): void {
     if (this.cached.size >= this.cacheLimit) {
