@@ -21,8 +21,16 @@ export interface CustomerListQuery {
 /** How a list of customers names them: by id, email, or phone number (with or without country code). */
 export type UserKey = 'user_id' | 'email' | 'phone';
 
+/** Whether a customer may have a session: what a check of a user id needs, without the document. */
+export interface CustomerStatus {
+  active: boolean;
+  archive: boolean;
+}
+
 export interface CustomersReadModel {
   get(applicationId: string, userId: string): Promise<CustomerView | null>;
+  /** The status alone: parsing the whole document was a tenth of a create-session request. */
+  status(applicationId: string, userId: string): Promise<CustomerStatus | null>;
   /** The live (non-archived) customers the values name, value → user id; values must be normalized (see normalizeValue). */
   findUserIds(applicationId: string, key: UserKey, values: string[]): Promise<Map<string, string>>;
   list(query: CustomerListQuery): Promise<{ items: CustomerView[]; total: number }>;

@@ -97,6 +97,16 @@ export function readStoreConformance(name: string, open: () => Promise<ReadStore
       expect(first).toMatchObject({ first_name: 'Once', active: false, revision: 2 });
     });
 
+    it('answers a customer’s status without the document: unknown, active, blocked, archived', async () => {
+      await apply([userEvent('u1', created('u1', 'a@example.com', '9000000001')), userEvent('u2', created('u2', 'b@example.com', '9000000002'))]);
+      expect(await store.customers.status(APP, 'u1')).toEqual({ active: true, archive: false });
+      expect(await store.customers.status(APP, 'nobody')).toBeNull();
+      expect(await store.customers.status('another-app', 'u1')).toBeNull();
+      await apply([userEvent('u1', { type: 'UserBlocked', data: { reason: 'fraud' } }), userEvent('u2', { type: 'UserArchived', data: { reason: 'gone' } })]);
+      expect(await store.customers.status(APP, 'u1')).toEqual({ active: false, archive: false });
+      expect(await store.customers.status(APP, 'u2')).toEqual({ active: true, archive: true });
+    });
+
     it('leaves archived customers out of lists unless asked, and follows restore', async () => {
       await apply([
         userEvent('u1', created('u1', 'a@example.com', '9000000001')),

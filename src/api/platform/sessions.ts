@@ -33,7 +33,7 @@ export function sessionsRouter(deps: SessionsRouterDeps): RouteGroup {
   const router = new RouteGroup();
   const appOf = (req: Request) => (req.params as { application_id: string }).application_id;
   const existingCustomer = async (req: Request, userId: string) => {
-    const customer = await deps.customers.get(appOf(req), userId);
+    const customer = await deps.customers.status(appOf(req), userId);
     if (customer === null) throw notFound(`user ${userId}`);
     return customer;
   };
@@ -46,8 +46,8 @@ export function sessionsRouter(deps: SessionsRouterDeps): RouteGroup {
     const config = (await deps.platformConfigs.get(appOf(req)))?.config ?? defaultPlatformConfig();
     const durationMs = sessionDurationMs(config);
     const { token } = await startSession(deps.sessions, commandContext(req, 'createUserSession', platformActor(req)), {
-      user_id: customer.user_id,
-      application_id: customer.application_id,
+      user_id: body.user_id,
+      application_id: appOf(req),
       domain: body.domain,
       user_agent: req.get('user-agent') ?? '',
       ip: req.ip ?? '',

@@ -85,7 +85,7 @@ export function userAttributesRouter(deps: UserAttributesRouterDeps): RouteGroup
 
   router.get(OF_USER, async (req, res) => {
     const { page_no, page_size } = parseInput(pageQuery, req.query, 'query');
-    if ((await deps.customers.get(appOf(req), req.params.user_id)) === null) throw notFound('user');
+    if ((await deps.customers.status(appOf(req), req.params.user_id)) === null) throw notFound('user');
     const { items, total } = await deps.values.listForUser(appOf(req), req.params.user_id, { page_no, page_size });
     res.json({ items: await present(req, items), page: pageOf(page_no, page_size, total) });
   });

@@ -1,7 +1,7 @@
 import type { AnyBulkWriteOperation, Collection, Db } from 'mongodb';
 import type { StoredEvent } from '../../events/envelope.js';
 import { evolveCustomerView, searchKeysOf, type CustomerView } from '../customers/customerView.js';
-import type { CustomerListQuery, CustomersReadModel, UserKey } from '../readStore.js';
+import type { CustomerListQuery, CustomersReadModel, CustomerStatus, UserKey } from '../readStore.js';
 import { customerFilterToMongo, namesField, searchKey, type CustomerDoc } from './mongoCustomerFilter.js';
 import { replaceIfNewer, writeNewer } from './newerRevisionWrites.js';
 
@@ -73,6 +73,11 @@ export class MongoCustomersReadModel implements CustomersReadModel {
 
   async get(applicationId: string, userId: string): Promise<CustomerView | null> {
     return this.collection.findOne<CustomerView>({ _id: docId(applicationId, userId) }, { projection: VIEW_ONLY });
+  }
+
+  async status(applicationId: string, userId: string): Promise<CustomerStatus | null> {
+    const found = await this.collection.findOne<CustomerStatus>({ _id: docId(applicationId, userId) }, { projection: { _id: 0, active: 1, archive: 1 } });
+    return found === null ? null : { active: found.active, archive: found.archive };
   }
 
   async list(query: CustomerListQuery): Promise<{ items: CustomerView[]; total: number }> {

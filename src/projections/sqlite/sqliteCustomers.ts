@@ -4,7 +4,7 @@ import type { StoredEvent } from '../../events/envelope.js';
 import type { SqliteDatabase } from '../../shared/sqlite.js';
 import { identifierFields, type CustomerField, type CustomerFilter } from '../customers/customerFilter.js';
 import { evolveCustomerView, searchKeysOf, type CustomerView } from '../customers/customerView.js';
-import type { CustomerListQuery, CustomersReadModel, UserKey } from '../readStore.js';
+import type { CustomerListQuery, CustomersReadModel, CustomerStatus, UserKey } from '../readStore.js';
 
 const COLUMNS: Partial<Record<CustomerField, string>> = {
   user_id: 'user_id',
@@ -63,6 +63,9 @@ export class SqliteCustomersReadModel implements CustomersReadModel {
     const ids = this.identifiersTable;
     this.statements = {
       get: db.prepare<[string, string], { doc: string }>(`SELECT doc FROM ${t} WHERE application_id = ? AND user_id = ?`),
+      status: db.prepare<[string, string], { active: number; archived: number }>(
+        `SELECT active, archived FROM ${t} WHERE application_id = ? AND user_id = ?`,
+      ),
       upsert: db.prepare(
         `INSERT INTO ${t} (application_id, user_id, seq, revision, archived, active, username, first_name, last_name,
            gender, external_id, rr_id, doc)
@@ -168,6 +171,11 @@ export class SqliteCustomersReadModel implements CustomersReadModel {
   async get(applicationId: string, userId: string): Promise<CustomerView | null> {
     const row = this.statements.get.get(applicationId, userId);
     return row === undefined ? null : (JSON.parse(row.doc) as CustomerView);
+  }
+
+  async status(applicationId: string, userId: string): Promise<CustomerStatus | null> {
+    const row = this.statements.status.get(applicationId, userId);
+    return row === undefined ? null : { active: row.active === 1, archive: row.archived === 1 };
   }
 
   async list(query: CustomerListQuery): Promise<{ items: CustomerView[]; total: number }> {
