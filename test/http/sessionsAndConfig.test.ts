@@ -102,6 +102,21 @@ describe('customer sessions', () => {
     expect(await sessionsOf(userId)).toEqual([]);
   });
 
+  it('gives session ids that sort by start time and carry 128 random bits after the time', async () => {
+    const userId = await customer();
+    await session(userId);
+    await session(userId);
+    clock.advance(1);
+    await session(userId);
+    const ids = (await sessionsOf(userId)).map((s) => s.session_id);
+    expect(ids).toHaveLength(3);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{44}$/);
+    // Started in the same millisecond: the same time, different random parts.
+    expect(ids[0]!.slice(0, 12)).toBe(ids[1]!.slice(0, 12));
+    expect(ids[0]!.slice(12)).not.toBe(ids[1]!.slice(12));
+    expect(ids[2]! > ids[0]! && ids[2]! > ids[1]!).toBe(true);
+  });
+
   it('rolls a rolling session forward on use, up to the duration again', async () => {
     await call('POST', `${t.platformBase}/platform/config`, token, { session_config: { duration: 30, type: 'minutes', is_rolling: true } });
     const cookie = (await session(await customer())).cookie['f.session']!;
