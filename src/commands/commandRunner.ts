@@ -1,5 +1,5 @@
 import type { DomainEvent, EventMetadata, NewEvent, StoredEvent } from '../events/envelope.js';
-import { WrongExpectedRevisionError, type EventStore, type ExpectedRevision } from '../events/eventStore.js';
+import { WrongExpectedRevisionError, type EventStore, type ExpectedRevision, type ReadStreamOptions } from '../events/eventStore.js';
 import { assertValidEvent, currentVersionOf } from '../events/catalogue.js';
 import type { Clock } from '../shared/clock.js';
 import { conflict } from '../shared/errors.js';
@@ -51,8 +51,9 @@ export async function loadStream<S, E>(
   stream: string,
   evolve: (state: S, event: E, occurredAt: string) => S,
   initial: () => S,
+  options?: ReadStreamOptions,
 ): Promise<Loaded<S>> {
-  const events = await store.readStream(stream);
+  const events = await store.readStream(stream, options);
   let state = initial();
   for (const event of events) state = evolve(state, { type: event.type, data: event.data } as E, event.occurred_at);
   const last = events.at(-1);

@@ -1,6 +1,6 @@
 import type { DataKeys } from './dataKeys.js';
 import type { StoredEvent } from './envelope.js';
-import type { AppendRequest, AppendResult, EventStore, ReadAllOptions } from './eventStore.js';
+import type { AppendRequest, AppendResult, EventStore, ReadAllOptions, ReadStreamOptions } from './eventStore.js';
 import { carriesPersonalValues, subjectOf } from './personalData.js';
 import { hasPersonalFields, openEvent, sealEvent, type SubjectKey } from './personalDataCodec.js';
 
@@ -81,8 +81,9 @@ export class EncryptingEventStore implements EventStore, SyncEventLog {
     }
   }
 
-  async readStream(stream: string): Promise<StoredEvent[]> {
-    return this.openAll(await this.inner.readStream(stream));
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+    const events = await this.inner.readStream(stream);
+    return options.personalData === 'sealed' ? events : this.openAll(events);
   }
 
   async readAll(options: ReadAllOptions): Promise<StoredEvent[]> {

@@ -23,8 +23,16 @@ export interface ReadAllOptions {
   streamPrefixes?: string[];
 }
 
+export interface ReadStreamOptions {
+  /**
+   * `sealed`: personal fields come back as stored, encrypted, for a reader that never looks at
+   * them; it skips fetching the person's key and decrypting. Stores that do not encrypt ignore it.
+   */
+  personalData?: 'open' | 'sealed';
+}
+
 export interface EventStore {
-  readStream(stream: string): Promise<StoredEvent[]>;
+  readStream(stream: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
   /**
    * Appends to one or more streams. The embedded store writes them all or none; EventStoreDB
    * cannot append to several streams atomically, so it writes them in order and stops at the

@@ -304,6 +304,8 @@ describe('attribute values', () => {
     const archived = await put(definition._id, userId, 'x');
     expect(archived.status).toBe(409);
     expect(archived.body).toMatchObject({ code: 'user_archived' });
+    expect((await call('PUT', `${P()}/customers/undelete`, token, { user_id: userId, reason: 'back', reason_id: '1' })).status).toBe(200);
+    expect((await put(definition._id, userId, 'x')).status).toBe(200);
   });
 
   it('lists a user’s values newest first, paginated', async () => {

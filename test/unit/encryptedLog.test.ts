@@ -50,6 +50,16 @@ const rawData = () => db.prepare<[], { data: string }>('SELECT data FROM events 
 const keyRows = () => db.prepare<[], { subject: string; wrapped_key: string | null }>('SELECT subject, wrapped_key FROM data_keys').all();
 
 describe('encrypted event log (embedded)', () => {
+  it('reads a stream sealed when asked: the fields that say nothing personal in clear, the personal ones encrypted', async () => {
+    await log.append([{ stream: 'user-u9', expectedRevision: 'no_stream', events: [created('u9', 'ada@example.com')] }]);
+    const [sealed] = await log.readStream('user-u9', { personalData: 'sealed' });
+    expect(sealed?.data).toMatchObject({ user_id: 'u9', application_id: 'a1' });
+    expect(JSON.stringify(sealed?.data)).not.toContain('ada@example.com');
+    expect(sealed?.metadata.sealed).toBeDefined();
+    const [opened] = await log.readStream('user-u9', { personalData: 'open' });
+    expect(opened?.data).toMatchObject({ emails: [{ email: 'ada@example.com' }] });
+  });
+
   it('stores ciphertext, gives inline projections and readers the clear events', async () => {
     await log.append([{ stream: 'user-u1', expectedRevision: 'no_stream', events: [created('u1', 'grace@example.com')] }]);
     expect(rawData()).not.toContain('grace@example.com');

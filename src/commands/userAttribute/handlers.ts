@@ -1,11 +1,10 @@
-import { userStream, type CustomerEvent } from '../../events/customerEvents.js';
 import { userAttributeStream, type UserAttributeEvent } from '../../events/userAttributeEvents.js';
 import { conflict, notFound } from '../../shared/errors.js';
 import type { FieldCipher } from '../../shared/fieldCipher.js';
 import { normalizeAttributeValue } from '../attributeDefinition/attributeValue.js';
 import { applicationOf, loadScopedDefinition, type PresentDefinition } from '../attributeDefinition/handlers.js';
 import { loadStream, runCommand, type CommandContext, type CommandDeps, type PlannedAppend } from '../commandRunner.js';
-import { evolveCustomer, initialCustomerState, type CustomerState } from '../customer/decider.js';
+import { loadCustomerStanding } from '../customer/handlers.js';
 import {
   decideUserAttribute,
   evolveUserAttribute,
@@ -42,8 +41,8 @@ async function liveDefinition(deps: CommandDeps, applicationId: string, definiti
 }
 
 async function assertCustomer(deps: CommandDeps, applicationId: string, userId: string): Promise<void> {
-  const loaded = await loadStream<CustomerState, CustomerEvent>(deps.store, userStream(userId), evolveCustomer, initialCustomerState);
-  if (loaded.state.status !== 'present' || loaded.state.profile.application_id !== applicationId) throw notFound('user');
+  const loaded = await loadCustomerStanding(deps, userId);
+  if (loaded.state.status !== 'present' || loaded.state.application_id !== applicationId) throw notFound('user');
   if (loaded.state.archived) throw conflict('user_archived', 'user is archived: restore it before changing its attributes');
 }
 
