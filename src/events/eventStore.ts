@@ -29,6 +29,11 @@ export interface ReadStreamOptions {
    * them; it skips fetching the person's key and decrypting. Stores that do not encrypt ignore it.
    */
   personalData?: 'open' | 'sealed';
+  /**
+   * Only the newest `latest` events, still oldest first: for an aggregate whose state is its
+   * last event, whose stream grows with every write while its read should not.
+   */
+  latest?: number;
 }
 
 export interface EventStore {

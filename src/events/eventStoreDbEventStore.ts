@@ -31,6 +31,7 @@ import {
   type EventStore,
   type ExpectedRevision,
   type ReadAllOptions,
+  type ReadStreamOptions as StreamReadOptions,
 } from './eventStore.js';
 
 /** The part of the client this adapter uses, so that tests can stand in for a server. */
@@ -118,17 +119,21 @@ export class EventStoreDbEventStore implements EventStore {
     return new EventStoreDbEventStore(EventStoreDBClient.connectionString(connectionString));
   }
 
-  async readStream(stream: string): Promise<StoredEvent[]> {
+  async readStream(stream: string, options: StreamReadOptions = {}): Promise<StoredEvent[]> {
     const events: StoredEvent[] = [];
+    const range: ReadStreamOptions =
+      options.latest === undefined
+        ? { fromRevision: START, direction: FORWARDS }
+        : { fromRevision: END, direction: BACKWARDS, maxCount: BigInt(options.latest) };
     try {
-      for await (const resolved of this.client.readStream(stream, { fromRevision: START, direction: FORWARDS })) {
+      for await (const resolved of this.client.readStream(stream, range)) {
         if (resolved.event !== undefined) events.push(toStoredEvent(resolved.event, positionOf(resolved.event, resolved.commitPosition)));
       }
     } catch (error) {
       if (error instanceof StreamNotFoundError) return [];
       throw error;
     }
-    return events;
+    return options.latest === undefined ? events : events.reverse();
   }
 
   async append(requests: AppendRequest[]): Promise<AppendResult> {

@@ -8,6 +8,7 @@ import {
   type AppendResult,
   type EventStore,
   type ReadAllOptions,
+  type ReadStreamOptions,
 } from './eventStore.js';
 
 /** Runs inside the append's transaction; throwing rolls the append back. */
@@ -108,6 +109,7 @@ export class SqliteEventStore implements EventStore {
         'INSERT INTO events (id, stream, revision, type, version, data, metadata, occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       readStream: db.prepare<[string], EventRow>('SELECT * FROM events WHERE stream = ? ORDER BY revision'),
+      readLatest: db.prepare<[string, number], EventRow>('SELECT * FROM events WHERE stream = ? ORDER BY revision DESC LIMIT ?'),
       head: db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
       byCategory: db.prepare<[string, number, number], EventRow>(
         'SELECT * FROM events WHERE category = ? AND position > ? ORDER BY position LIMIT ?',
@@ -121,7 +123,8 @@ export class SqliteEventStore implements EventStore {
     };
   }
 
-  async readStream(stream: string): Promise<StoredEvent[]> {
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+    if (options.latest !== undefined) return this.statements.readLatest.all(stream, options.latest).reverse().map(toStored);
     return this.statements.readStream.all(stream).map(toStored);
   }
 

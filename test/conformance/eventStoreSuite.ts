@@ -51,6 +51,19 @@ export function eventStoreConformance(name: string, open: () => Promise<EventSto
       expect(await store.readStream(`${prefix}missing`)).toEqual([]);
     });
 
+    it('reads only the newest events of a stream when asked, oldest first, with their revisions', async () => {
+      const [a, b, c] = [event('A'), event('B'), event('C')];
+      await store.append([{ stream: `${prefix}s1`, expectedRevision: 'no_stream', events: [a, b] }]);
+      await store.append([{ stream: `${prefix}s1`, expectedRevision: 1, events: [c] }]);
+      expect((await store.readStream(`${prefix}s1`, { latest: 1 })).map((e) => [e.id, e.revision])).toEqual([[c.id, 2]]);
+      expect((await store.readStream(`${prefix}s1`, { latest: 2 })).map((e) => [e.id, e.revision])).toEqual([
+        [b.id, 1],
+        [c.id, 2],
+      ]);
+      expect((await store.readStream(`${prefix}s1`, { latest: 10 })).map((e) => e.id)).toEqual([a.id, b.id, c.id]);
+      expect(await store.readStream(`${prefix}missing`, { latest: 1 })).toEqual([]);
+    });
+
     it('rejects a wrong expected revision and writes nothing', async () => {
       await store.append([{ stream: `${prefix}s1`, expectedRevision: 'no_stream', events: [event()] }]);
       await expect(store.append([{ stream: `${prefix}s1`, expectedRevision: 'no_stream', events: [event()] }])).rejects.toBeInstanceOf(

@@ -217,6 +217,20 @@ describe('attribute values', () => {
     expect(list.body.items).toEqual([second]);
   });
 
+  it('follows a value through many writes and a deletion: the last write decides, a write after deletion makes a new record', async () => {
+    const definition = await define({ type: 'number' });
+    const userId = await customer();
+    const first = await putOk(definition._id, userId, 1);
+    for (let n = 2; n <= 12; n += 1) expect((await putOk(definition._id, userId, n))._id).toBe(first._id);
+    // The same value again writes nothing: compared with the latest write, not the first.
+    expect((await putOk(definition._id, userId, 12)).attribute).toEqual({ value: 12 });
+    expect(await events(userAttributeStream(definition._id, userId))).toHaveLength(12);
+    expect((await call('DELETE', valueUrl(definition._id, userId), token)).status).toBe(200);
+    const again = await putOk(definition._id, userId, 13);
+    expect(again._id).not.toBe(first._id);
+    expect((await call('GET', valueUrl(definition._id, userId), token)).body).toMatchObject({ _id: again._id, attribute: { value: 13 } });
+  });
+
   it('accepts either spelling of the override flag and returns both', async () => {
     const definition = await define({ type: 'boolean' });
     const userId = await customer();

@@ -31,8 +31,18 @@ export interface SetAttribute {
   definition: PresentDefinition;
 }
 
+/**
+ * A value's state is its last event (evolveUserAttribute ignores the state before), so only that
+ * event is read: an attribute written thousands of times costs no more to set than a new one.
+ */
 const loadValue = (deps: CommandDeps, definitionId: string, userId: string) =>
-  loadStream<UserAttributeState, UserAttributeEvent>(deps.store, userAttributeStream(definitionId, userId), evolveUserAttribute, initialUserAttributeState);
+  loadStream<UserAttributeState, UserAttributeEvent>(
+    deps.store,
+    userAttributeStream(definitionId, userId),
+    evolveUserAttribute,
+    initialUserAttributeState,
+    { latest: 1 },
+  );
 
 async function liveDefinition(deps: CommandDeps, applicationId: string, definitionId: string, field?: string): Promise<PresentDefinition> {
   const loaded = await loadScopedDefinition(deps, applicationId, definitionId);
