@@ -90,13 +90,15 @@ export async function createService(config: Config, options: ServiceOptions = {}
 
   const remote = await import('./adapters.js').then((m) => m.openRemoteAdapters(config, logger));
   const readStore: ReadStore = remote.readStore ?? new SqliteReadStore(db);
-  const inline = remote.eventStore === undefined && readStore instanceof SqliteReadStore;
+  // The embedded read store, fed inside the append transaction; none with a remote log or read store.
+  const inlineReadStore = remote.eventStore === undefined && readStore instanceof SqliteReadStore ? readStore : undefined;
+  const inline = inlineReadStore !== undefined;
   const cipher = new FieldCipher(config.DATA_ENCRYPTION_KEY ?? loadOrCreateEncryptionKey(db));
   const sessionStore = remote.redis === undefined ? new SqliteSessionStore(db) : new RedisSessionStore(remote.redis);
   // Inside the append transaction: the read models, and the rows of sessions started with the
   // events being written (a second commit per sign-in cost more than the row itself).
   const inTransaction: InlineProjector[] = [];
-  if (inline && readStore instanceof SqliteReadStore) inTransaction.push(readStore.inlineProjector);
+  if (inlineReadStore !== undefined) inTransaction.push(inlineReadStore.inlineProjector);
   if (sessionStore instanceof SqliteSessionStore) inTransaction.push(sessionStore.writeStaged);
   const eventStore = openEncryptedLog({
     db,
@@ -104,7 +106,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     ...(remote.eventStore === undefined ? {} : { remoteLog: remote.eventStore }),
     ...(remote.dataKeys === undefined ? {} : { remoteKeys: remote.dataKeys }),
     ...(inTransaction.length === 0 ? {} : { inlineProjector: (events) => inTransaction.forEach((project) => project(events)) }),
-    ...(inline && readStore instanceof SqliteReadStore ? { inlineCheckpoint: readStore.inlineCheckpoint } : {}),
+    ...(inlineReadStore === undefined ? {} : { inlineCheckpoint: inlineReadStore.inlineCheckpoint }),
     cache: { cacheSize: config.DATA_KEY_CACHE_SIZE, cacheTtlMs: config.DATA_KEY_CACHE_TTL_MS },
   });
 

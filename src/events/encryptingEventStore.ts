@@ -82,7 +82,7 @@ export class EncryptingEventStore implements EventStore, SyncEventLog {
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
-    const events = await this.inner.readStream(stream, options.latest === undefined ? {} : { latest: options.latest });
+    const events = await this.inner.readStream(stream, options);
     return options.personalData === 'sealed' ? events : this.openAll(events);
   }
 

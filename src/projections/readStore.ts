@@ -29,7 +29,7 @@ export interface CustomerStatus {
 
 export interface CustomersReadModel {
   get(applicationId: string, userId: string): Promise<CustomerView | null>;
-  /** The status alone: parsing the whole document was a tenth of a create-session request. */
+  /** The status alone: parsing the whole document cost 10–15 µs of each create-session request. */
   status(applicationId: string, userId: string): Promise<CustomerStatus | null>;
   /** The live (non-archived) customers the values name, value → user id; values must be normalized (see normalizeValue). */
   findUserIds(applicationId: string, key: UserKey, values: string[]): Promise<Map<string, string>>;

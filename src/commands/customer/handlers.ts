@@ -35,7 +35,7 @@ function evolveStanding(state: CustomerStanding, event: CustomerEvent): Customer
 
 /**
  * The customer's standing from the stream read sealed: no personal field is looked at, so no key
- * is fetched and nothing decrypted (opening a whole stream to check it was a sixth of an upsert).
+ * is fetched and nothing decrypted (opening the whole stream to check it was about a seventh of an upsert).
  */
 export const loadCustomerStanding = (deps: CommandDeps, userId: string) =>
   loadStream<CustomerStanding, CustomerEvent>(deps.store, userStream(userId), evolveStanding, () => ({ status: 'absent' }), { personalData: 'sealed' });

@@ -1,5 +1,4 @@
 import type { StoredEvent } from '../../events/envelope.js';
-import { SESSION_STREAM_PREFIX } from '../../events/sessionEvents.js';
 import { GroupCommit, type Outcome } from '../../shared/groupCommit.js';
 import type { SqliteDatabase } from '../../shared/sqlite.js';
 import type { SessionRecord, SessionStore } from './sessionStore.js';
@@ -115,8 +114,8 @@ export class SqliteSessionStore implements SessionStore {
   readonly writeStaged = (events: StoredEvent[]): void => {
     if (this.staged.size === 0) return;
     for (const event of events) {
-      if (event.type !== 'SessionStarted' || !event.stream.startsWith(SESSION_STREAM_PREFIX)) continue;
-      const staged = this.staged.get(event.stream.slice(SESSION_STREAM_PREFIX.length));
+      if (event.type !== 'SessionStarted') continue;
+      const staged = this.staged.get((event.data as { session_id: string }).session_id);
       if (staged === undefined) continue;
       this.insertOne(staged.record);
       staged.written = true;

@@ -76,8 +76,7 @@ export class MongoCustomersReadModel implements CustomersReadModel {
   }
 
   async status(applicationId: string, userId: string): Promise<CustomerStatus | null> {
-    const found = await this.collection.findOne<CustomerStatus>({ _id: docId(applicationId, userId) }, { projection: { _id: 0, active: 1, archive: 1 } });
-    return found === null ? null : { active: found.active, archive: found.archive };
+    return this.collection.findOne<CustomerStatus>({ _id: docId(applicationId, userId) }, { projection: { _id: 0, active: 1, archive: 1 } });
   }
 
   async list(query: CustomerListQuery): Promise<{ items: CustomerView[]; total: number }> {
