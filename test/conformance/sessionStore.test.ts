@@ -2,25 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RedisSessionStore } from '../../src/commands/session/redisSessionStore.js';
-import type { SessionRecord, SessionStore } from '../../src/commands/session/sessionStore.js';
+import type { SessionStore } from '../../src/commands/session/sessionStore.js';
 import { SqliteSessionStore } from '../../src/commands/session/sqliteSessionStore.js';
+import { SESSION_T0 as T0, sessionRecord as record } from '../support/sessionRecord.js';
 import { openSqlite } from '../../src/shared/sqlite.js';
 
-const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
-const record = (overrides: Partial<SessionRecord> = {}): SessionRecord => ({
-  session_id: randomUUID().replaceAll('-', ''),
-  token_hash: randomUUID(),
-  user_id: 'u1',
-  application_id: 'app1',
-  domain: 'shop.example.com',
-  user_agent: 'test-agent',
-  ip: '127.0.0.1',
-  created_at: T0,
-  expires_at: T0 + 60_000,
-  duration_ms: 60_000,
-  rolling: false,
-  ...overrides,
-});
 
 /** One behaviour suite for every session store adapter. */
 function sessionStoreConformance(name: string, open: () => Promise<{ store: SessionStore; cleanup(): Promise<void> }>) {

@@ -9,22 +9,9 @@ import { SqliteSessionStore } from '../../src/commands/session/sqliteSessionStor
 import type { NewEvent } from '../../src/events/envelope.js';
 import { sessionStream } from '../../src/events/sessionEvents.js';
 import { SqliteEventStore } from '../../src/events/sqliteEventStore.js';
+import { SESSION_T0 as T0, sessionRecord as record } from '../support/sessionRecord.js';
 import { openSqlite, type SqliteDatabase } from '../../src/shared/sqlite.js';
 
-const T0 = Date.UTC(2026, 10, 28, 12, 0, 0);
-const record = (): SessionRecord => ({
-  session_id: randomUUID().replaceAll('-', ''),
-  token_hash: randomUUID(),
-  user_id: 'u1',
-  application_id: 'app1',
-  domain: 'shop.example.com',
-  user_agent: 'test-agent',
-  ip: '127.0.0.1',
-  created_at: T0,
-  expires_at: T0 + 60_000,
-  duration_ms: 60_000,
-  rolling: false,
-});
 const event = (type: string, data: unknown): NewEvent => ({
   id: randomUUID(),
   type,
