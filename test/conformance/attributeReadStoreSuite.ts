@@ -284,6 +284,22 @@ export function attributeReadStoreConformance(name: string, open: () => Promise<
         expect((await users('and', [{ definition_id: 'age', type: 'lt', value: 40 }])).total).toBe(3);
         expect((await users('and', [{ definition_id: 'tier', type: 'in', value: ['Gold', 'gold-plus', 'silver'] }])).total).toBe(2);
       });
+
+      it('follows a multi-value that loses, gains and reorders elements, and a value set again after its deletion', async () => {
+        await apply([valueSet('tags', 'u1', ['b']), valueSet('tags', 'u2', ['a', 'c', 'd'])]);
+        expect(await users('and', [{ definition_id: 'tags', type: 'eq', value: 'a' }])).toEqual({ user_ids: ['u2'], total: 1 });
+        expect(await users('and', [{ definition_id: 'tags', type: 'eq', value: 'b' }])).toEqual({ user_ids: ['u1'], total: 1 });
+        expect(await ids([{ definition_id: 'tags', type: 'eq', value: 'd' }])).toEqual(['u2']);
+        expect(await ids([{ definition_id: 'tags', type: 'nin', value: ['a'] }])).toEqual(['u1']);
+        await apply([valueSet('tags', 'u2', ['c'])]);
+        expect(await ids([{ definition_id: 'tags', type: 'in', value: ['a', 'd'] }])).toEqual([]);
+        expect(await users('and', [{ definition_id: 'tags', type: 'eq', value: 'c' }])).toEqual({ user_ids: ['u2'], total: 1 });
+        await apply([valueDeleted('age', 'u3')]);
+        expect(await ids([{ definition_id: 'age', type: 'gt', value: 60 }])).toEqual([]);
+        await apply([valueSet('age', 'u3', 70)]);
+        expect(await users('and', [{ definition_id: 'age', type: 'gt', value: 60 }])).toEqual({ user_ids: ['u3'], total: 1 });
+        expect((await users('and', [{ definition_id: 'age', type: 'ne', value: 70 }])).total).toBe(3);
+      });
     });
   });
 }

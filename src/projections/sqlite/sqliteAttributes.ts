@@ -21,11 +21,17 @@ interface Doc {
 const parse = <T>(row: Doc | undefined): T | null => (row === undefined ? null : (JSON.parse(row.doc) as T));
 const json = (ids: string[]) => JSON.stringify(ids);
 
-/** The distinct filterable values of a stored value: what the per-value user counts count. */
-function countedValues(view: UserAttributeView | null, definition: AttributeDefinitionView | null): Set<number | string> {
-  if (view === null || view.deleted || view.encrypted || definition === null) return new Set();
-  return new Set(indexEntriesOf(definition.type, definition.is_multi_value, view.value).map((e: IndexEntry) => e.num ?? e.text ?? ''));
+/**
+ * The filterable elements of a stored value, each once: a user matches an equality once, however
+ * often the value repeats. What the value index holds and the per-value counts count.
+ */
+function entriesOf(view: UserAttributeView | null, definition: AttributeDefinitionView | null): IndexEntry[] {
+  if (view === null || view.deleted || view.encrypted || definition === null) return [];
+  const distinct = new Map(indexEntriesOf(definition.type, definition.is_multi_value, view.value).map((e) => [e.num ?? e.text ?? '', e]));
+  return [...distinct.values()];
 }
+
+const countedValue = (entry: IndexEntry): number | string => entry.num ?? entry.text ?? '';
 
 /**
  * Attribute definitions and values as rows, and every filterable element of a value in a side
@@ -85,9 +91,12 @@ export class SqliteAttributesReadModel {
          ON CONFLICT (application_id, definition_id, user_id) DO UPDATE SET attribute_id = excluded.attribute_id, seq = excluded.seq,
            revision = excluded.revision, deleted = excluded.deleted, doc = excluded.doc`,
       ),
-      clearEntries: db.prepare(`DELETE FROM ${x} WHERE application_id = ? AND definition_id = ? AND user_id = ?`),
+      rewriteValue: db.prepare(`UPDATE ${v} SET revision = ?, doc = ? WHERE application_id = ? AND definition_id = ? AND user_id = ?`),
+      dropEntriesFrom: db.prepare(`DELETE FROM ${x} WHERE application_id = ? AND definition_id = ? AND user_id = ? AND element >= ?`),
       putEntry: db.prepare(
-        `INSERT INTO ${x} (application_id, definition_id, user_id, element, value_num, value_text, value_fold) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO ${x} (application_id, definition_id, user_id, element, value_num, value_text, value_fold) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (application_id, definition_id, user_id, element) DO UPDATE SET value_num = excluded.value_num,
+           value_text = excluded.value_text, value_fold = excluded.value_fold`,
       ),
       cascadeValues: db.prepare(
         `UPDATE ${v} SET deleted = 1, doc = json_set(doc, '$.deleted', json('true')) WHERE application_id = ? AND definition_id = ? AND deleted = 0`,
@@ -99,7 +108,7 @@ export class SqliteAttributesReadModel {
       ),
       countDown: db.prepare(`UPDATE ${this.countsTable} SET n = n - 1 WHERE application_id = ? AND definition_id = ? AND value = ?`),
       // A value nobody holds any more is not kept: it may be the last trace of an erased person.
-      dropUnheld: db.prepare(`DELETE FROM ${this.countsTable} WHERE application_id = ? AND definition_id = ? AND value = ? AND n <= 0`),
+      dropLastHolder: db.prepare(`DELETE FROM ${this.countsTable} WHERE application_id = ? AND definition_id = ? AND value = ? AND n <= 1`),
       cascadeCounts: db.prepare(`DELETE FROM ${this.countsTable} WHERE application_id = ? AND definition_id = ?`),
       populationUp: db.prepare(
         `INSERT INTO ${this.populationsTable} (application_id, definition_id, n) VALUES (?, ?, 1)
@@ -253,26 +262,34 @@ export class SqliteAttributesReadModel {
     );
   }
 
-  /** `stored`: the row as it was before this batch; its entries and counts are replaced by the new view's. */
+  /**
+   * `stored`: the row as it was before this batch. Only what changed is written: every index row
+   * touched is a page of a B-tree written to the WAL and checkpointed, at random places (ids are
+   * random), and that write-back was most of an upsert's commit.
+   */
   private writeValue(view: UserAttributeView, stored: UserAttributeView | null, definition: AttributeDefinitionView | null): void {
     const { application_id, definition_id, user_id } = view;
-    this.statements.putValue.run(application_id, definition_id, user_id, view.attribute_id, view.seq, view.revision, view.deleted ? 1 : 0, JSON.stringify(view));
-    const [before, after] = [countedValues(stored, definition), countedValues(view, definition)];
-    for (const value of before) {
-      if (after.has(value)) continue;
-      this.statements.countDown.run(application_id, definition_id, value);
-      this.statements.dropUnheld.run(application_id, definition_id, value);
+    const s = this.statements;
+    const sameKeys = stored !== null && stored.attribute_id === view.attribute_id && stored.seq === view.seq && stored.deleted === view.deleted;
+    // A rewrite of a live value leaves its id, position and liveness, so its indexes, as they are.
+    if (sameKeys) s.rewriteValue.run(view.revision, JSON.stringify(view), application_id, definition_id, user_id);
+    else s.putValue.run(application_id, definition_id, user_id, view.attribute_id, view.seq, view.revision, view.deleted ? 1 : 0, JSON.stringify(view));
+    const [before, after] = [entriesOf(stored, definition), entriesOf(view, definition)];
+    const [held, holds] = [new Set(before.map(countedValue)), new Set(after.map(countedValue))];
+    for (const value of held) {
+      if (holds.has(value)) continue;
+      if (s.dropLastHolder.run(application_id, definition_id, value).changes === 0) s.countDown.run(application_id, definition_id, value);
     }
-    for (const value of after) if (!before.has(value)) this.statements.countUp.run(application_id, definition_id, value);
-    if (before.size === 0 && after.size > 0) this.statements.populationUp.run(application_id, definition_id);
-    if (before.size > 0 && after.size === 0) this.statements.populationDown.run(application_id, definition_id);
-    if (stored !== null) this.statements.clearEntries.run(application_id, definition_id, user_id);
-    if (view.deleted || view.encrypted || definition === null) return;
-    // One row per distinct element: a user matches an equality once, however often the value repeats.
-    const distinct = new Map(indexEntriesOf(definition.type, definition.is_multi_value, view.value).map((e) => [e.num ?? e.text, e]));
-    [...distinct.values()].forEach((entry, i) => {
-      this.statements.putEntry.run(application_id, definition_id, user_id, i, entry.num ?? null, entry.text ?? null, entry.fold ?? null);
+    for (const value of holds) if (!held.has(value)) s.countUp.run(application_id, definition_id, value);
+    if (held.size === 0 && holds.size > 0) s.populationUp.run(application_id, definition_id);
+    if (held.size > 0 && holds.size === 0) s.populationDown.run(application_id, definition_id);
+    after.forEach((entry, i) => {
+      const was = before[i];
+      if (was !== undefined && was.num === entry.num && was.text === entry.text) return;
+      s.putEntry.run(application_id, definition_id, user_id, i, entry.num ?? null, entry.text ?? null, entry.fold ?? null);
     });
+    // Fewer elements than before; with no element, whatever the index holds for the row goes.
+    if (stored !== null && after.length < Math.max(before.length, 1)) s.dropEntriesFrom.run(application_id, definition_id, user_id, after.length);
   }
 
   /** Statements by SQL text: a query's shape, not its values, decides the text. */
