@@ -11,6 +11,8 @@
  *   npx tsx bench/profile.ts login            server under storefront POST .../login/password load (main thread only:
  *                                             argon2 runs on the libuv pool, which --cpu-prof does not sample)
  *   npx tsx bench/profile.ts upsert 10000     server under PUT .../definition/{id}/user/{user_id} load
+ *   npx tsx bench/profile.ts filter 100000    server under POST .../user_attribute/users (tier eq, random page) load,
+ *                                             users holding the 10 attributes of bench/attributes.ts
  *
  * Extra server environment (e.g. LOG_LEVEL=warn) can be given as KEY=VALUE arguments.
  * PROFILE_OUT=<file> keeps the .cpuprofile of a server scenario.
@@ -29,7 +31,7 @@ import { threadCpuSecondsOf } from './processes.js';
 import { createCustomerLoad, createSessionLoad, getByIdLoad, listByEmailLoad } from './scenarios.js';
 import { seedCustomers } from './seed.js';
 import { APP, COMPANY, embeddedLog, platformToken, startService } from './service.js';
-import { seedAttributes, upsertLoad } from './attributes.js';
+import { filterLoad, FILTER_TIERS, seedAttributes, upsertLoad } from './attributes.js';
 import { APP_TOKEN, AUTH, credentials, seedShoppers, STOREFRONT, storefrontCall } from './signin.js';
 
 const [scenario = 'get', countArg, ...rest] = process.argv.slice(2);
@@ -148,6 +150,15 @@ async function main(): Promise<void> {
     const seeded = await seedAttributes(dataDir, count, false, () => {});
     await underLoad('upsert attribute value', dataDir, (url, pid, token) =>
       measure({ ...upsertLoad({ url, pid, startupMs: 0, stop: async () => {} }, token, seeded.definitionIds.spend ?? '', seeded.userIds), url, pid }),
+    );
+    return;
+  }
+  if (scenario === 'filter') {
+    const seeded = await seedAttributes(dataDir, count, true, () => {});
+    const tier = seeded.definitionIds.tier ?? '';
+    const pick = () => FILTER_TIERS[Math.floor(Math.random() * FILTER_TIERS.length)];
+    await underLoad('filter users by tier', dataDir, (url, pid, token) =>
+      measure(filterLoad({ url, pid, startupMs: 0, stop: async () => {} }, token, tier, () => ({ type: 'eq', value: pick() }))),
     );
     return;
   }
