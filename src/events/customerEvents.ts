@@ -77,13 +77,15 @@ export const customerEventSchemas = {
   }),
   /** One per failed sign-in, numbered by the attempt counter so concurrent failures all show. */
   UserLoginFailed: z.object({
+    /** In `signInFailures-<user_id>`; absent on failures recorded in the user's own stream before 2026-12-06. */
+    user_id: z.string().optional(),
     attempt: z.number().int().positive(),
     method: z.enum(['password', 'old_password']),
     /** `account_locked`: the account was already locked, so the password was not looked at. */
     reason: z.enum(['wrong_password', 'account_locked']),
     ip: z.string(),
   }),
-  UserLockedOut: z.object({ until: z.string(), attempts: z.number().int().positive() }),
+  UserLockedOut: z.object({ user_id: z.string().optional().describe('The customer; absent on locks recorded in the user stream before 2026-12-06.'), until: z.string(), attempts: z.number().int().positive() }),
   /** The user proved they receive messages at this address or number (OTP or link). */
   UserContactVerified: contact,
   /** The shopper added an email or mobile to their profile; unverified until proven by OTP or link. */
@@ -126,3 +128,11 @@ export type CustomerEvent = {
 
 export const userStream = (userId: string): string => `user-${userId}`;
 export const USER_STREAM_PREFIX = 'user-';
+
+/**
+ * A customer's failed sign-ins and locks. Not the user's own stream, which every sign-in and
+ * profile command reads and decrypts: a password guessed at the per-account rate limit (20 a
+ * minute) would have added 28,800 events a day to it, and made each of those reads slower for
+ * good. Nothing decides on these events (the attempt counter does); they are the audit trail.
+ */
+export const signInFailuresStream = (userId: string): string => `signInFailures-${userId}`;

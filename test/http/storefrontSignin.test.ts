@@ -18,7 +18,7 @@ const setConfig = async (patch: Record<string, unknown>) => {
 /** Through the log's codec: personal fields (the IP of a failed sign-in) are encrypted in the table. */
 const eventsOf = (userId: string, type: string) =>
   t.service.eventStore
-    .readAllSync({ limit: 100_000, streamPrefixes: [`user-${userId}`] })
+    .readAllSync({ limit: 100_000, streamPrefixes: [`user-${userId}`, `signInFailures-${userId}`] })
     .filter((e) => e.type === type)
     .map((e) => e.data as Record<string, unknown>);
 
@@ -218,7 +218,11 @@ describe('lockout', () => {
       [7, 'account_locked'],
     ]);
     expect(failures[0]).toMatchObject({ method: 'password', ip: expect.stringContaining('127.0.0.1') });
-    expect(eventsOf(shopper.user_id, 'UserLockedOut')).toEqual([{ until: expect.any(String), attempts: 5 }]);
+    expect(failures.every((f) => f.user_id === shopper.user_id)).toBe(true);
+    expect(eventsOf(shopper.user_id, 'UserLockedOut')).toEqual([{ user_id: shopper.user_id, until: expect.any(String), attempts: 5 }]);
+    // Not in the customer's own stream, which every sign-in reads: guesses do not make it longer.
+    const own = await t.service.eventStore.readStream(`user-${shopper.user_id}`);
+    expect(own.map((e) => e.type).filter((type) => type === 'UserLoginFailed' || type === 'UserLockedOut')).toEqual([]);
     // A success starts the count again.
     for (let i = 0; i < 4; i += 1) await login(shopper.email, 'wrong again');
     expect((await login(shopper.email, shopper.password)).status).toBe(200);

@@ -56,12 +56,12 @@ describe('customer credentials (decider)', () => {
 
   it('records a failed sign-in, and the lock with the failure that caused it', () => {
     const failure = { type: 'RecordLoginFailure', attempt: 4, method: 'password', reason: 'wrong_password', ip: '10.0.0.1' } as const;
-    spec([created]).when(failure).then([{ type: 'UserLoginFailed', data: { attempt: 4, method: 'password', reason: 'wrong_password', ip: '10.0.0.1' } }]);
+    spec([created]).when(failure).then([{ type: 'UserLoginFailed', data: { user_id: 'u1', attempt: 4, method: 'password', reason: 'wrong_password', ip: '10.0.0.1' } }]);
     spec([created])
       .when({ ...failure, attempt: 5, locked_until: '2026-11-27T12:15:00.000Z' })
       .then([
-        { type: 'UserLoginFailed', data: { attempt: 5, method: 'password', reason: 'wrong_password', ip: '10.0.0.1' } },
-        { type: 'UserLockedOut', data: { until: '2026-11-27T12:15:00.000Z', attempts: 5 } },
+        { type: 'UserLoginFailed', data: { user_id: 'u1', attempt: 5, method: 'password', reason: 'wrong_password', ip: '10.0.0.1' } },
+        { type: 'UserLockedOut', data: { user_id: 'u1', until: '2026-11-27T12:15:00.000Z', attempts: 5 } },
       ]);
   });
 

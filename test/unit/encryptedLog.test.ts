@@ -97,6 +97,11 @@ describe('encrypted event log (embedded)', () => {
     expect(rawData()).not.toContain('198.51.100.7');
     expect(seen.at(-1)?.data).toMatchObject({ ip: ERASED }); // nor do the inline read models see it
     expect((await fresh.readStream('user-u3'))[1]?.data).toMatchObject({ ip: ERASED });
+    // Failures live in their own stream; the user id in their data names whose key seals them.
+    const failure = event('UserLoginFailed', { user_id: 'u3', attempt: 2, method: 'password', reason: 'wrong_password', ip: '198.51.100.8' });
+    await log.append([{ stream: 'signInFailures-u3', expectedRevision: 'any', events: [failure] }]);
+    expect(rawData()).not.toContain('198.51.100.8');
+    expect((await fresh.readStream('signInFailures-u3'))[0]?.data).toMatchObject({ ip: ERASED });
   });
 
   it('refuses to read with a different master key rather than showing wrong data', async () => {

@@ -1,8 +1,8 @@
-import { userStream } from '../../events/customerEvents.js';
+import { signInFailuresStream } from '../../events/customerEvents.js';
 import { runCommand, type CommandContext, type CommandDeps } from '../commandRunner.js';
 import type { CredentialCommand } from './credentials.js';
 import { decideCustomer } from './decider.js';
-import { applicationOf, loadCustomer, planForUser, present, type PresentCustomer } from './handlers.js';
+import { applicationOf, planForUser, present, type PresentCustomer } from './handlers.js';
 import type { CustomerProfile } from './decider.js';
 import { notFound } from '../../shared/errors.js';
 
@@ -43,11 +43,12 @@ export async function changeCredentials(
 export async function recordLoginFailure(
   deps: CommandDeps,
   context: CommandContext,
-  userId: string,
+  customer: PresentCustomer,
   command: Extract<CredentialCommand, { type: 'RecordLoginFailure' }>,
 ): Promise<void> {
-  const { state } = await loadCustomer(deps, userId);
-  if (state.status !== 'present' || state.profile.application_id !== applicationOf(context)) throw notFound('user');
-  const events = decideCustomer(command, state);
-  await runCommand(deps, context, async () => ({ appends: [{ stream: userStream(userId), expectedRevision: 'any', events }], result: undefined }));
+  // The caller has just read the customer to check the password: no second read of its stream.
+  if (customer.profile.application_id !== applicationOf(context)) throw notFound('user');
+  const events = decideCustomer(command, customer);
+  const stream = signInFailuresStream(customer.profile.user_id);
+  await runCommand(deps, context, async () => ({ appends: [{ stream, expectedRevision: 'any', events }], result: undefined }));
 }

@@ -63,8 +63,9 @@ export function decideCredentials(command: CredentialCommand, state: Present): C
       return [{ type: 'UserPasswordSet', data: { password_hash: command.password_hash, reason: command.reason } }];
     case 'RecordLoginFailure': {
       const { attempt, method, reason, ip, locked_until } = command;
-      const failed: CustomerEvent = { type: 'UserLoginFailed', data: { attempt, method, reason, ip } };
-      return locked_until === undefined ? [failed] : [failed, { type: 'UserLockedOut', data: { until: locked_until, attempts: attempt } }];
+      const user_id = state.profile.user_id;
+      const failed: CustomerEvent = { type: 'UserLoginFailed', data: { user_id, attempt, method, reason, ip } };
+      return locked_until === undefined ? [failed] : [failed, { type: 'UserLockedOut', data: { user_id, until: locked_until, attempts: attempt } }];
     }
     case 'VerifyContact': {
       const contact = command.contact;

@@ -47,7 +47,7 @@ export async function checkPassword(
   if (ok) return true;
   const now = deps.clock.now();
   const counted = await deps.attempts.recordFailure(key, now.getTime(), lockoutPolicy(settings));
-  await recordLoginFailure(deps, caller.context(method === 'password' ? 'passwordLoginFailed' : 'passwordChangeFailed'), account.user_id, {
+  await recordLoginFailure(deps, caller.context(method === 'password' ? 'passwordLoginFailed' : 'passwordChangeFailed'), account.state, {
     type: 'RecordLoginFailure',
     attempt: counted.attempt,
     method,
