@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebhookNotifier } from '../../src/commands/notifications/webhookNotifier.js';
 import { configSchema } from '../../src/config.js';
+import { verifySignature } from '../../src/webhooks/signature.js';
 import { createService, type ServiceOptions } from '../../src/main.js';
 import { APP, startTestService, type TestService } from '../support/testService.js';
 
@@ -114,8 +115,15 @@ describe.each(adapters)('notification webhook delivery ($name)', ({ env }) => {
       expect(headers['content-type']).toBe('application/json');
       expect(verifies(body, headers['x-signature'])).toBe(true);
       expect(Math.abs(Number(headers['x-timestamp']) * 1000 - before)).toBeLessThan(60_000);
+      // The event webhooks' scheme too: the timestamp is signed, so an old capture is refused.
+      const signed = String(headers['x-user-service-signature']);
+      expect(signed).toMatch(new RegExp(`^t=${String(headers['x-timestamp'])},v1=[0-9a-f]{64}$`));
+      expect(verifySignature(SECRET, signed, body, Number(headers['x-timestamp']))).toBe(true);
+      expect(verifySignature(SECRET, signed, body, Number(headers['x-timestamp']) + 3600)).toBe(false);
     }
     expect(verifies(receiver.received[2]!.body.replace(OTP, '000000'), receiver.received[2]!.headers['x-signature'])).toBe(false);
+    const tampered = receiver.received[2]!;
+    expect(verifySignature(SECRET, String(tampered.headers['x-user-service-signature']), tampered.body.replace(OTP, '000000'), Number(tampered.headers['x-timestamp']))).toBe(false);
 
     const logs = logLines.join('');
     expect(logLines.filter((l) => l.includes('job failed; it will be retried'))).toHaveLength(2);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { PermanentJobError, errorMessage, type JobQueue } from '../../jobs/jobQueue.js';
 import type { FieldCipher } from '../../shared/fieldCipher.js';
 import type { IdGenerator } from '../../shared/ids.js';
+import { SIGNATURE_HEADER, signatureHeader } from '../../webhooks/signature.js';
 import type { Notification, Notifier } from './notifier.js';
 
 export const DELIVER_NOTIFICATION = 'notification.deliver';
@@ -55,8 +56,10 @@ export function signatureOf(body: string, secret: string): string {
 }
 
 /**
- * POSTs `{channel, to, template, data, application_id, id, created_at}`, signed with HMAC-SHA256
- * of the raw body. Anything but a 2xx in time fails the attempt, and the queue retries it: the
+ * POSTs `{channel, to, template, data, application_id, id, created_at}`, signed twice: the event
+ * webhooks' scheme (`X-User-Service-Signature: t=…,v1=…`, the attempt's time signed with the body,
+ * so a captured request is refused once it is old), and the body-only `X-Signature` that
+ * receivers written before it check. Anything but a 2xx in time fails the attempt, and the queue retries it: the
  * receiver may get a message twice and should drop a repeated `id`.
  */
 export function registerWebhookDelivery(jobs: JobQueue, cipher: FieldCipher, target: WebhookTarget, now: () => Date): void {
@@ -67,14 +70,16 @@ export function registerWebhookDelivery(jobs: JobQueue, cipher: FieldCipher, tar
     const { sealed, ...message } = parsed.data;
     const { to, data } = sealedPart.parse(JSON.parse(cipher.decrypt(sealed)));
     const body = JSON.stringify({ channel: message.channel, to, template: message.template, data, application_id: message.application_id, id: message.id, created_at: message.created_at });
+    const timestamp = Math.floor(now().getTime() / 1000);
     let response: Response;
     try {
       response = await fetch(target.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
+          [SIGNATURE_HEADER]: signatureHeader(target.secret, timestamp, body),
           'x-signature': signatureOf(body, target.secret),
-          'x-timestamp': String(Math.floor(now().getTime() / 1000)),
+          'x-timestamp': String(timestamp),
         },
         body,
         redirect: 'manual',
