@@ -1,0 +1,108 @@
+/**
+ * Same-time A/B of two versions of the service (not part of `npm run bench`):
+ *
+ *   git worktree add --detach /tmp/before <commit> && ln -s "$PWD/node_modules" /tmp/before/node_modules
+ *   npx tsx bench/ab.ts upsert 8 /tmp/before          8 rounds; also: create-session
+ *
+ * One data directory is seeded, copied twice, and served at once by the checkout given ("before")
+ * and by this one ("after"). Each round measures one 4 s window of each, in alternating order, so
+ * that the machine's drift, which on these shared machines is larger than most changes, falls on
+ * both sides alike. It prints every round and the median CPU per request of each side, with the
+ * number of rounds the change won: a claim of a few per cent needs most rounds, not the median.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { seedAttributes, upsertLoad } from './attributes.js';
+import { measureWindow, median, warmUp, type LoadSpec } from './load.js';
+import { freePort, HOST, ROOT } from './processes.js';
+import { createSessionLoad } from './scenarios.js';
+import { seedCustomers } from './seed.js';
+import { platformToken, serviceEnv } from './service.js';
+
+const [scenario = 'upsert', roundsArg = '8', beforeArg = '/tmp/before'] = process.argv.slice(2);
+const SCENARIOS = ['upsert', 'create-session'];
+if (!SCENARIOS.includes(scenario)) throw new Error(`scenario must be one of ${SCENARIOS.join(', ')}`);
+const rounds = Number(roundsArg);
+const WINDOW_SECONDS = 4;
+const USERS = 10_000;
+
+interface Side {
+  name: 'before' | 'after';
+  child: ChildProcess;
+  spec: LoadSpec;
+  cpu: number[];
+  rps: number[];
+}
+
+async function serve(checkout: string, dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', join(checkout, 'src/main.ts')], {
+    cwd: checkout,
+    env: { ...process.env, ...serviceEnv(dataDir), PORT: String(port), HOST },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://${HOST}:${port}`;
+  for (let waited = 0; waited < 30_000; waited += 50) {
+    if (child.exitCode !== null) throw new Error(`${checkout} exited with ${child.exitCode}`);
+    const ok = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+    if (ok) return { url, child };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${checkout} did not answer /health within 30 s`);
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'user-service-ab-'));
+  const sides: Side[] = [];
+  try {
+    const seedDir = join(work, 'seed');
+    let load: (url: string, pid: number, token: string) => LoadSpec;
+    if (scenario === 'upsert') {
+      const seeded = await seedAttributes(seedDir, USERS, false, () => {});
+      const definitionId = seeded.definitionIds.spend ?? '';
+      load = (url, pid, token) => upsertLoad({ url, pid, startupMs: 0, stop: async () => {} }, token, definitionId, seeded.userIds);
+    } else {
+      const seeded = await seedCustomers(seedDir, USERS);
+      load = (url, pid, token) => createSessionLoad(url, pid, token, seeded.userIds);
+    }
+    for (const [name, checkout] of [['before', resolve(beforeArg)], ['after', ROOT]] as const) {
+      const dataDir = join(work, name);
+      cpSync(seedDir, dataDir, { recursive: true });
+      const { url, child } = await serve(checkout, dataDir);
+      const pid = child.pid ?? 0;
+      sides.push({ name, child, spec: load(url, pid, await platformToken(url)), cpu: [], rps: [] });
+    }
+    for (const side of sides) await warmUp(side.spec);
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? sides : [...sides].reverse();
+      const line: string[] = [];
+      for (const side of order) {
+        const r = await measureWindow(side.spec, WINDOW_SECONDS);
+        if (r.non2xx > 0 || r.errors > 0) throw new Error(`${side.name}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
+        side.cpu.push(r.cpuUsPerRequest);
+        side.rps.push(r.rps);
+        line.push(`${side.name} ${r.rps.toFixed(0)} req/s ${r.cpuUsPerRequest.toFixed(0)} µs CPU/req`);
+      }
+      console.log(`round ${round + 1}: ${line.join(' | ')}`);
+    }
+    const [before, after] = sides as [Side, Side];
+    const wins = after.cpu.filter((cpu, i) => cpu < (before.cpu[i] ?? Infinity)).length;
+    const change = (median(after.cpu) / median(before.cpu) - 1) * 100;
+    console.log(
+      `${scenario}: median CPU per request ${median(before.cpu).toFixed(0)} -> ${median(after.cpu).toFixed(0)} µs ` +
+        `(${change >= 0 ? '+' : ''}${change.toFixed(1)} %), after cheaper in ${wins} of ${rounds} rounds; ` +
+        `median req/s ${median(before.rps).toFixed(0)} -> ${median(after.rps).toFixed(0)}`,
+    );
+  } finally {
+    for (const side of sides) side.child.kill();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
