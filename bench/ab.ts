@@ -10,16 +10,15 @@
  * both sides alike. It prints every round and the median CPU per request of each side, with the
  * number of rounds the change won: a claim of a few per cent needs most rounds, not the median.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { seedAttributes, upsertLoad } from './attributes.js';
 import { measureWindow, median, warmUp, type LoadSpec } from './load.js';
-import { freePort, HOST, ROOT } from './processes.js';
+import { ROOT, type Child } from './processes.js';
 import { createSessionLoad } from './scenarios.js';
 import { seedCustomers } from './seed.js';
-import { platformToken, serviceEnv } from './service.js';
+import { platformToken, startService } from './service.js';
 
 const [scenario = 'upsert', roundsArg = '8', beforeArg = '/tmp/before'] = process.argv.slice(2);
 const SCENARIOS = ['upsert', 'create-session'];
@@ -30,28 +29,10 @@ const USERS = 10_000;
 
 interface Side {
   name: 'before' | 'after';
-  child: ChildProcess;
+  server: Child;
   spec: LoadSpec;
   cpu: number[];
   rps: number[];
-}
-
-async function serve(checkout: string, dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(checkout, 'src/main.ts')], {
-    cwd: checkout,
-    env: { ...process.env, ...serviceEnv(dataDir), PORT: String(port), HOST },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://${HOST}:${port}`;
-  for (let waited = 0; waited < 30_000; waited += 50) {
-    if (child.exitCode !== null) throw new Error(`${checkout} exited with ${child.exitCode}`);
-    const ok = await fetch(`${url}/health`).then((r) => r.ok, () => false);
-    if (ok) return { url, child };
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`${checkout} did not answer /health within 30 s`);
 }
 
 async function main(): Promise<void> {
@@ -59,21 +40,20 @@ async function main(): Promise<void> {
   const sides: Side[] = [];
   try {
     const seedDir = join(work, 'seed');
-    let load: (url: string, pid: number, token: string) => LoadSpec;
+    let load: (server: Child, token: string) => LoadSpec;
     if (scenario === 'upsert') {
       const seeded = await seedAttributes(seedDir, USERS, false, () => {});
       const definitionId = seeded.definitionIds.spend ?? '';
-      load = (url, pid, token) => upsertLoad({ url, pid, startupMs: 0, stop: async () => {} }, token, definitionId, seeded.userIds);
+      load = (server, token) => upsertLoad(server, token, definitionId, seeded.userIds);
     } else {
       const seeded = await seedCustomers(seedDir, USERS);
-      load = (url, pid, token) => createSessionLoad(url, pid, token, seeded.userIds);
+      load = (server, token) => createSessionLoad(server.url, server.pid, token, seeded.userIds);
     }
     for (const [name, checkout] of [['before', resolve(beforeArg)], ['after', ROOT]] as const) {
       const dataDir = join(work, name);
       cpSync(seedDir, dataDir, { recursive: true });
-      const { url, child } = await serve(checkout, dataDir);
-      const pid = child.pid ?? 0;
-      sides.push({ name, child, spec: load(url, pid, await platformToken(url)), cpu: [], rps: [] });
+      const server = await startService(dataDir, {}, [], checkout);
+      sides.push({ name, server, spec: load(server, await platformToken(server.url)), cpu: [], rps: [] });
     }
     for (const side of sides) await warmUp(side.spec);
     for (let round = 0; round < rounds; round++) {
@@ -97,7 +77,7 @@ async function main(): Promise<void> {
         `median req/s ${median(before.rps).toFixed(0)} -> ${median(after.rps).toFixed(0)}`,
     );
   } finally {
-    for (const side of sides) side.child.kill();
+    await Promise.all(sides.map((side) => side.server.stop()));
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -43,7 +43,8 @@ async function answers200(url: string): Promise<boolean> {
 }
 
 /**
- * Spawns `node --import tsx <script>` (no npx wrapper, so the pid is the server's own) and polls
+ * Spawns `node --import tsx <script>` (no npx wrapper, so the pid is the server's own) from the
+ * checkout `root` (this one unless another is given, as bench/ab.ts does) and polls
  * `readyPath` every 10 ms until it answers 200. stdout is discarded (the service logs one JSON
  * line per request at LOG_LEVEL=info, as in production); stderr is kept for error reports.
  */
@@ -53,11 +54,12 @@ export async function spawnNode(
   readyPath: string,
   nodeArgs: string[] = [],
   timeoutMs = 30_000,
+  root = ROOT,
 ): Promise<Child> {
   const port = await freePort();
   const started = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, script)], {
-    cwd: ROOT,
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(root, script)], {
+    cwd: root,
     env: { ...process.env, ...env, PORT: String(port), HOST },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -31,7 +31,7 @@ import { threadCpuSecondsOf } from './processes.js';
 import { createCustomerLoad, createSessionLoad, getByIdLoad, listByEmailLoad } from './scenarios.js';
 import { seedCustomers } from './seed.js';
 import { APP, COMPANY, embeddedLog, platformToken, startService } from './service.js';
-import { filterLoad, FILTER_TIERS, seedAttributes, upsertLoad } from './attributes.js';
+import { seedAttributes, tierEqLoad, upsertLoad } from './attributes.js';
 import { APP_TOKEN, AUTH, credentials, seedShoppers, STOREFRONT, storefrontCall } from './signin.js';
 
 const [scenario = 'get', countArg, ...rest] = process.argv.slice(2);
@@ -155,10 +155,8 @@ async function main(): Promise<void> {
   }
   if (scenario === 'filter') {
     const seeded = await seedAttributes(dataDir, count, true, () => {});
-    const tier = seeded.definitionIds.tier ?? '';
-    const pick = () => FILTER_TIERS[Math.floor(Math.random() * FILTER_TIERS.length)];
     await underLoad('filter users by tier', dataDir, (url, pid, token) =>
-      measure(filterLoad({ url, pid, startupMs: 0, stop: async () => {} }, token, tier, () => ({ type: 'eq', value: pick() }))),
+      measure(tierEqLoad({ url, pid, startupMs: 0, stop: async () => {} }, token, seeded.definitionIds.tier ?? '')),
     );
     return;
   }

@@ -26,9 +26,9 @@ export function serviceConfig(dataDir: string, extra: Record<string, string> = {
   return configSchema.parse({ ...serviceEnv(dataDir, extra), LOG_LEVEL: 'silent' });
 }
 
-/** `node --import tsx src/main.ts`, exactly what `npm start` runs, minus the npm wrapper. */
-export function startService(dataDir: string, extra: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Child> {
-  return spawnNode('src/main.ts', serviceEnv(dataDir, extra), '/health', nodeArgs);
+/** `node --import tsx src/main.ts`, exactly what `npm start` runs, minus the npm wrapper; `root`: another checkout's. */
+export function startService(dataDir: string, extra: Record<string, string> = {}, nodeArgs: string[] = [], root?: string): Promise<Child> {
+  return spawnNode('src/main.ts', serviceEnv(dataDir, extra), '/health', nodeArgs, undefined, root);
 }
 
 export async function platformToken(baseUrl: string): Promise<string> {
