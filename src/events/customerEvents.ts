@@ -85,7 +85,11 @@ export const customerEventSchemas = {
     reason: z.enum(['wrong_password', 'account_locked']),
     ip: z.string(),
   }),
-  UserLockedOut: z.object({ user_id: z.string().optional().describe('The customer; absent on locks recorded in the user stream before 2026-12-06.'), until: z.string(), attempts: z.number().int().positive() }),
+  UserLockedOut: z.object({
+    user_id: z.string().optional().describe('The customer; absent on locks recorded in the user stream before 2026-12-06.'),
+    until: z.string(),
+    attempts: z.number().int().positive(),
+  }),
   /** The user proved they receive messages at this address or number (OTP or link). */
   UserContactVerified: contact,
   /** The shopper added an email or mobile to their profile; unverified until proven by OTP or link. */

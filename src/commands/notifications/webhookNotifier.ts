@@ -57,10 +57,10 @@ export function signatureOf(body: string, secret: string): string {
 
 /**
  * POSTs `{channel, to, template, data, application_id, id, created_at}`, signed twice: the event
- * webhooks' scheme (`X-User-Service-Signature: t=…,v1=…`, the attempt's time signed with the body,
- * so a captured request is refused once it is old), and the body-only `X-Signature` that
- * receivers written before it check. Anything but a 2xx in time fails the attempt, and the queue retries it: the
- * receiver may get a message twice and should drop a repeated `id`.
+ * webhooks' scheme (`X-User-Service-Signature: t=…,v1=…`, the attempt's time signed with the
+ * body, so a captured request is refused once it is old), and the body-only `X-Signature` that
+ * receivers written before it check. Anything but a 2xx in time fails the attempt, and the queue
+ * retries it: the receiver may get a message twice and should drop a repeated `id`.
  */
 export function registerWebhookDelivery(jobs: JobQueue, cipher: FieldCipher, target: WebhookTarget, now: () => Date): void {
   const timeoutMs = target.timeoutMs ?? 5000;

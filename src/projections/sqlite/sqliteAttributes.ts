@@ -27,10 +27,11 @@ const json = (ids: string[]) => JSON.stringify(ids);
  */
 function entriesOf(view: UserAttributeView | null, definition: AttributeDefinitionView | null): IndexEntry[] {
   if (view === null || view.deleted || view.encrypted || definition === null) return [];
-  const distinct = new Map(indexEntriesOf(definition.type, definition.is_multi_value, view.value).map((e) => [e.num ?? e.text ?? '', e]));
+  const distinct = new Map(indexEntriesOf(definition.type, definition.is_multi_value, view.value).map((e) => [countedValue(e), e]));
   return [...distinct.values()];
 }
 
+/** The value an entry is counted and deduplicated under. */
 const countedValue = (entry: IndexEntry): number | string => entry.num ?? entry.text ?? '';
 
 /**
