@@ -75,6 +75,8 @@ export const configSchema = z.object({
   GROUP_IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024 * 1024).default(20 * 1024 * 1024),
   GROUP_IMPORT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(24 * 60 * 60 * 1000).default(10 * 60 * 1000),
   GROUP_IMPORT_BATCH_ROWS: z.coerce.number().int().min(1).max(5000).default(1000),
+  /** Days an import's report of rejected rows is kept before it is forgotten; 0: until forgotten by hand. */
+  GROUP_IMPORT_REPORT_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   /** How long a job stays with a worker that stopped answering before another worker runs it again. */
   JOB_LEASE_MS: z.coerce.number().int().min(1000).max(60 * 60 * 1000).default(60_000),
   NOTIFY_WEBHOOK_URL: optionalUrl.refine(

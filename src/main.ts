@@ -39,6 +39,7 @@ import { registerAccountDeletion } from './commands/customer/deletion.js';
 import { registerGroupJobs } from './commands/group/groupJobs.js';
 import { resumeGroupJobs } from './commands/group/resumeGroupJobs.js';
 import { GroupConditionReactor } from './commands/group/conditionReactor.js';
+import { registerReportRetention } from './commands/group/reportRetention.js';
 import type { GroupJobDeps } from './commands/group/groupJob.js';
 
 export interface ServiceOptions {
@@ -173,7 +174,8 @@ export async function createService(config: Config, options: ServiceOptions = {}
     limits: groupImports,
     batchSize: config.GROUP_IMPORT_BATCH_ROWS,
   };
-  registerGroupJobs(jobs, groupJobs);
+  registerGroupJobs(jobs, groupJobs, config.GROUP_IMPORT_REPORT_DAYS);
+  registerReportRetention({ commands, groups: readStore.groups, keys: eventStore.keys, jobs, days: config.GROUP_IMPORT_REPORT_DAYS });
   // Under the projection lease, like the runner and the webhook dispatcher: one instance re-evaluates.
   const groupConditions = new GroupConditionReactor(groupJobs, runnerCheckpoints, {
     pollMs: Math.max(config.PROJECTION_POLL_MS, 50),

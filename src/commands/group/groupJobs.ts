@@ -4,6 +4,7 @@ import { GroupJobFailure, groupJobPayload, jobContext, type GroupJobDeps, type G
 import { recordGroupJob, type QueuedJob } from './handlers.js';
 import { importCsv } from './csvImport.js';
 import { evaluateWholeGroup } from './conditionMembers.js';
+import { scheduleReportForgetting } from './reportRetention.js';
 
 export const GROUP_JOB = 'userGroup.members';
 
@@ -19,9 +20,10 @@ export async function enqueueGroupJob(
 /**
  * Runs membership jobs. A job that cannot succeed (a refused URL, a file without the columns)
  * finishes the group's job as failed at once; other errors are retried, and the last attempt's
- * failure is recorded on the group too.
+ * failure is recorded on the group too. A CSV import that rejected rows books its report to be
+ * forgotten `reportDays` later (see reportRetention.ts).
  */
-export function registerGroupJobs(jobs: JobQueue, deps: GroupJobDeps): void {
+export function registerGroupJobs(jobs: JobQueue, deps: GroupJobDeps, reportDays: number): void {
   jobs.register(GROUP_JOB, async (raw: unknown, info: JobInfo) => {
     const parsed = groupJobPayload.safeParse(raw);
     if (!parsed.success) throw new PermanentJobError(`unreadable group job payload: ${parsed.error.message}`);
@@ -43,6 +45,7 @@ export function registerGroupJobs(jobs: JobQueue, deps: GroupJobDeps): void {
       });
     try {
       const result = payload.kind === 'csv' ? await importCsv(deps, payload) : await evaluateWholeGroup(deps, payload);
+      if (payload.kind === 'csv' && result.error_count > 0) await scheduleReportForgetting({ jobs, days: reportDays, commands: deps.commands }, payload);
       await finish('completed', result.rows, result.error_count);
     } catch (error) {
       const permanent = error instanceof GroupJobFailure || (error as { permanent?: unknown }).permanent === true;
