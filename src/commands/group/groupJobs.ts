@@ -20,7 +20,7 @@ export async function enqueueGroupJob(
 /**
  * Runs membership jobs. A job that cannot succeed (a refused URL, a file without the columns)
  * finishes the group's job as failed at once; other errors are retried, and the last attempt's
- * failure is recorded on the group too. A CSV import that rejected rows books its report to be
+ * failure is recorded on the group too. A CSV import books its report of rejected rows to be
  * forgotten `reportDays` later (see reportRetention.ts).
  */
 export function registerGroupJobs(jobs: JobQueue, deps: GroupJobDeps, reportDays: number): void {
@@ -44,8 +44,9 @@ export function registerGroupJobs(jobs: JobQueue, deps: GroupJobDeps, reportDays
         ...(reason === undefined ? {} : { reason }),
       });
     try {
+      // Booked before the first row is read: an import that fails half way has rejected rows too.
+      if (payload.kind === 'csv') await scheduleReportForgetting({ jobs, days: reportDays, commands: deps.commands }, payload);
       const result = payload.kind === 'csv' ? await importCsv(deps, payload) : await evaluateWholeGroup(deps, payload);
-      if (payload.kind === 'csv' && result.error_count > 0) await scheduleReportForgetting({ jobs, days: reportDays, commands: deps.commands }, payload);
       await finish('completed', result.rows, result.error_count);
     } catch (error) {
       const permanent = error instanceof GroupJobFailure || (error as { permanent?: unknown }).permanent === true;

@@ -34,10 +34,11 @@ const jobIdOf = (importJobId: string) => `${REPORT_RETENTION_JOB}:${importJobId}
 
 /**
  * The rejected rows of a CSV import quote people who are not customers (an email, a phone number
- * typed into the file): useful to the merchant for a while, then only a liability. When an import
- * with such rows finishes, its report is booked to be forgotten `days` later. The import job calls
- * this before it records the job as finished: a run that dies in between books it again under the
- * same id, which the queue ignores.
+ * typed into the file): useful to the merchant for a while, then only a liability. Every CSV
+ * import books its report to be forgotten `days` after it starts, before it reads a row: whether
+ * it then succeeds, fails half way or dies, the rows it rejected are covered. Each attempt books
+ * again under the same id, which the queue ignores; an import that rejected nothing leaves a job
+ * that finds nothing to forget.
  */
 export async function scheduleReportForgetting(
   deps: Pick<ReportRetentionDeps, 'jobs' | 'days' | 'commands'>,
