@@ -1,24 +1,22 @@
 /**
  * Customer attributes through the official Fynd SDK 1.4.13 with `strictResponseCheck: true`:
  * every attribute method it has, so each reply that resolves also passes the SDK's own model.
- * The SDK 3.x additions (bulk set, bulk delete, filter) are called with fetch and checked
- * against the contract's schemas with the SDK's leniency rules.
+ * The whole suite runs again on SDK 3.4.2, and its additions (bulk set, filter, bulk delete, the
+ * customer timeline) are called through 3.4.2 itself, its request validators included.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startTestService, type TestService } from '../support/testService.js';
+import { startTestService, type TestService } from '../support/testService.js';
 import { CONTRACT_SCHEMAS, checkShape, contractFile } from '../support/contractShapes.js';
-import { platformUserClient, sdkStatus, type SdkUserClient } from '../support/platformSdk.js';
+import { PLATFORM_SDKS, platformUserClientV3, sdkStatus, type SdkUserClient, type SdkV3UserClient } from '../support/platformSdk.js';
 
-describe('customer attributes through the Fynd SDK 1.4.13 (strictResponseCheck)', () => {
+describe.each(PLATFORM_SDKS)('customer attributes through the Fynd SDK $sdk (strictResponseCheck)', ({ connect }) => {
   let ts: TestService;
   let user: SdkUserClient;
-  let token: string;
   let userId: string;
 
   beforeAll(async () => {
     ts = await startTestService();
-    user = await platformUserClient(ts);
-    token = await ts.token();
+    user = await connect(ts);
     const created = await user.createUser({ body: { phone_number: '9812345670', email: 'attr.sdk@example.com', first_name: 'Attr', username: '' } });
     if (created.user?.user_id === undefined) throw new Error('createUser returned no user_id');
     userId = created.user.user_id;
@@ -110,37 +108,57 @@ describe('customer attributes through the Fynd SDK 1.4.13 (strictResponseCheck)'
     expect(await user.deleteUserAttribute({ attributeDefId: definitionId, userId })).toMatchObject({ success: 'true' });
     expect((await sdkStatus(user.getUserAttribute({ attributeDefId: definitionId, userId }))).code).toBe(404);
   });
+});
 
-  it('serves the SDK 3.x additions in the contract’s shapes: bulk set, filter, bulk delete', async () => {
-    const P = ts.platformBase;
-    const tier = await user.createUserAttributeDefinition({ body: { name: 'Club', slug: 'sdk_club', type: 'string' } });
-    const visits = await user.createUserAttributeDefinition({ body: { name: 'Visits', slug: 'sdk_visits', type: 'number' } });
-    const ids = [tier._id ?? '', visits._id ?? ''];
+describe('the SDK 3.4.2 additions through 3.4.2 itself (strictResponseCheck)', () => {
+  let ts: TestService;
+  let v3: SdkV3UserClient;
+  let userId: string;
+  let ids: string[];
 
-    const bulk = await call('POST', `${P}/user_attribute/user/${userId}`, token, {
-      attributes: [
-        { definition_id: ids[0], value: 'gold' },
-        { definition_id: ids[1], value: 12 },
-      ],
-    });
-    expect(bulk.status).toBe(200);
-    expect(checkShape('BulkUserAttribute', bulk.body)).toEqual([]);
-    expect(bulk.body.success).toBe(true);
+  beforeAll(async () => {
+    ts = await startTestService();
+    v3 = await platformUserClientV3(ts);
+    const created = await v3.createUser({ body: { phone_number: '9812345679', email: 'attr.v3@example.com', first_name: 'Three', username: '' } });
+    userId = created.user?.user_id ?? '';
+    const tier = await v3.createUserAttributeDefinition({ body: { name: 'Club', slug: 'v3_club', type: 'string' } });
+    const visits = await v3.createUserAttributeDefinition({ body: { name: 'Visits', slug: 'v3_visits', type: 'number' } });
+    ids = [tier._id ?? '', visits._id ?? ''];
+  });
+  afterAll(async () => ts.close());
 
-    const filtered = await call('POST', `${P}/user_attribute/users`, token, {
-      query: { type: 'and', page: 1, limit: 10, conditions: [{ definition_id: ids[0], type: 'eq', value: 'gold' }, { definition_id: ids[1], type: 'gte', value: 10 }] },
-    });
-    expect(filtered.status).toBe(200);
-    expect(checkShape('UserAttributeFiltered', filtered.body)).toEqual([]);
-    expect((filtered.body.items as Array<{ _id: string; attributes: unknown[] }>).map((u) => [u._id, u.attributes.length])).toEqual([[userId, 2]]);
+  it('sets several values at once, finds the user by them, and deletes them at once', async () => {
+    const bulk = await v3.updateUserAttributes({ userId, body: { attributes: [{ definition_id: ids[0] ?? '', value: 'gold' }, { definition_id: ids[1] ?? '', value: 12 }] } });
+    expect(checkShape('BulkUserAttribute', bulk)).toEqual([]);
+    expect(bulk.success).toBe(true);
 
-    const definitions = await call('GET', `${P}/user_attribute/definition?name=sdk`, token);
-    expect(checkShape('UserAttributeDefinitionList', definitions.body)).toEqual([]);
+    const query = { type: 'and', page: 1, limit: 10, conditions: [{ definition_id: ids[0] ?? '', type: 'eq', value: 'gold' }, { definition_id: ids[1] ?? '', type: 'gte', value: 10 }] };
+    const filtered = await v3.filterUsersByAttributes({ body: { query } });
+    expect(checkShape('UserAttributeFiltered', filtered)).toEqual([]);
+    expect((filtered.items ?? []).map((u) => [u._id, u.attributes?.length])).toEqual([[userId, 2]]);
+    // Narrowed by the user's email, and to the attributes of one definition.
+    const narrowed = await v3.filterUsersByAttributes({ body: { query: { ...query, email: 'attr.v3@example.com', definition_ids: [ids[1] ?? ''] } } });
+    expect((narrowed.items ?? []).map((u) => [u._id, u.attributes?.length])).toEqual([[userId, 1]]);
+    const nobody = await v3.filterUsersByAttributes({ body: { query: { ...query, conditions: [{ definition_id: ids[1] ?? '', type: 'gt', value: 12 }] } } });
+    expect(nobody.items).toEqual([]);
 
-    const removed = await call('DELETE', `${P}/user_attribute/user/${userId}`, token, { definition_ids: ids });
-    expect(removed.status).toBe(200);
-    expect(checkShape('SuccessMessage', removed.body)).toEqual([]);
-    const after = await user.getUserAttributesForUser({ userId });
-    expect((after as { items: unknown[] }).items).toEqual([]);
+    const removed = await v3.deleteUserAttributesInBulk({ userId, body: { definition_ids: ids } });
+    expect(checkShape('SuccessMessage', removed)).toEqual([]);
+    expect(removed.success).toBe('true');
+    expect((await v3.getUserAttributesForUser({ userId })).items).toEqual([]);
+  });
+
+  it('refuses a bulk set with one bad value as a 400 naming it, and writes none of them', async () => {
+    const failure = await sdkStatus(v3.updateUserAttributes({ userId, body: { attributes: [{ definition_id: ids[0] ?? '', value: 'silver' }, { definition_id: ids[1] ?? '', value: 'many' }] } }));
+    expect(failure.code).toBe(400);
+    expect(failure.message).toContain('attributes[1].value');
+    expect((await v3.getUserAttributesForUser({ userId })).items).toEqual([]);
+  });
+
+  it("shows the customer's timeline", async () => {
+    await v3.blockOrUnblockUsers({ body: { user_id: [userId], status: false, reason: 'chargebacks' } });
+    const { timeline } = await v3.getUserTimeline({ userId });
+    expect(timeline?.map((entry) => entry.type).slice(0, 2)).toEqual(['UserBlocked', 'UserCreated']);
+    expect(timeline?.[0]).toMatchObject({ title: 'Customer blocked', sub_title: 'chargebacks', visible: true });
   });
 });

@@ -4,10 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, type TestService } from '../support/testService.js';
-import { platformUserClient, sdkStatus, type SdkUserClient } from '../support/platformSdk.js';
+import { PLATFORM_SDKS, sdkStatus, type SdkUserClient } from '../support/platformSdk.js';
 import { eventually, startFileServer, type FileServer } from '../support/fileServer.js';
 
-describe('customer groups through the Fynd SDK 1.4.13 (strictResponseCheck)', () => {
+describe.each(PLATFORM_SDKS)('customer groups through the Fynd SDK $sdk (strictResponseCheck)', ({ connect }) => {
   let ts: TestService;
   let user: SdkUserClient;
   let files: FileServer;
@@ -15,7 +15,7 @@ describe('customer groups through the Fynd SDK 1.4.13 (strictResponseCheck)', ()
 
   beforeAll(async () => {
     ts = await startTestService({ GROUP_IMPORT_ALLOWED_HOSTS: '127.0.0.1' }, { jobTuning: { pollMs: 5 } });
-    user = await platformUserClient(ts);
+    user = await connect(ts);
     const created = await user.createUser({ body: { phone_number: '9812345671', email: 'group.sdk@example.com', first_name: 'Group', username: '' } });
     if (created.user?.user_id === undefined) throw new Error('createUser returned no user_id');
     userId = created.user.user_id;

@@ -1,6 +1,6 @@
 /**
  * The platform customer API driven by the official Fynd SDK (`@gofynd/fdk-client-javascript`
- * 1.4.13) exactly as a merchant's back office would, with `strictResponseCheck: true`: the SDK
+ * 1.4.13, and again 3.4.2) exactly as a merchant's back office would, with `strictResponseCheck: true`: the SDK
  * validates every 2xx reply against its own Joi model and rejects a mismatch, so every call that
  * resolves is also a proof that the reply has the shape the SDK expects.
  */
@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fdk from '@gofynd/fdk-client-javascript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PLATFORM_SDKS } from '../support/platformSdk.js';
 import { APP, CLIENT, COMPANY, OTHER_APP, OTHER_CLIENT, OTHER_COMPANY, call, startTestService, type TestService } from '../support/testService.js';
 
 const { PlatformClient, PlatformConfig } = fdk;
@@ -57,18 +58,13 @@ function identity(label: string) {
   return { phone: `98765${n}1`.slice(0, 10), email: `${label}.${n}@example.com` };
 }
 
-describe('platform customers through the Fynd SDK 1.4.13 (strictResponseCheck)', () => {
+describe.each(PLATFORM_SDKS)('platform customers through the Fynd SDK $sdk (strictResponseCheck)', ({ connect }) => {
   let ts: TestService;
   let user: UserClient;
-  let sdk: SdkClient;
 
   beforeAll(async () => {
     ts = await startTestService();
-    const made = makeClient(ts.baseUrl);
-    sdk = made.sdk;
-    const token = await made.config.oauthClient.getAccesstokenObj(CLIENT_CREDENTIALS);
-    made.config.oauthClient.setToken(token);
-    user = sdk.application(APP).user;
+    user = await connect(ts);
   });
 
   afterAll(async () => {

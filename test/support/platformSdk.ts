@@ -1,9 +1,11 @@
 import fdk from '@gofynd/fdk-client-javascript';
+import fdkV3 from 'fdk-client-v3';
 import { APP, CLIENT, COMPANY, type TestService } from './testService.js';
 
 const { PlatformClient, PlatformConfig } = fdk;
 export type SdkPlatformClient = InstanceType<typeof PlatformClient>;
 export type SdkUserClient = ReturnType<SdkPlatformClient['application']>['user'];
+export type SdkV3UserClient = ReturnType<InstanceType<typeof fdkV3.PlatformClient>['application']>['user'];
 
 // The SDK's typings mark refresh_token and code as required; the client_credentials grant sends neither.
 const CLIENT_CREDENTIALS = { grant_type: 'client_credentials', refresh_token: undefined, code: undefined };
@@ -22,6 +24,27 @@ export async function platformUserClient(ts: TestService, application = APP, cli
   config.oauthClient.setToken(await config.oauthClient.getAccesstokenObj(CLIENT_CREDENTIALS));
   return new PlatformClient(config).application(application).user;
 }
+
+/** The same back office on SDK 3.4.2, whose models are newer, with its calls beyond the seed's. */
+export async function platformUserClientV3(ts: TestService, application = APP, client = CLIENT, companyId = COMPANY): Promise<SdkV3UserClient> {
+  const config = new fdkV3.PlatformConfig(
+    { companyId, apiKey: client.id, apiSecret: client.secret, domain: ts.baseUrl, useAutoRenewTimer: false },
+    { strictResponseCheck: true },
+  );
+  config.setLogLevel('SILENT' as 'ERROR');
+  config.oauthClient.setToken(await config.oauthClient.getAccesstokenObj(CLIENT_CREDENTIALS));
+  // The options belong to the config already given; 3.4's typings still ask for them here.
+  return new fdkV3.PlatformClient(config, undefined).application(application).user;
+}
+
+/**
+ * Both SDK versions, for suites that run every seed method through each: 3.4.2 keeps the seed's
+ * method names and parameters, so its client is used through 1.4.13's type for those methods.
+ */
+export const PLATFORM_SDKS = [
+  { sdk: '1.4.13', connect: platformUserClient },
+  { sdk: '3.4.2', connect: async (ts: TestService): Promise<SdkUserClient> => (await platformUserClientV3(ts)) as unknown as SdkUserClient },
+];
 
 /** The HTTP status of a rejected SDK call (the SDK puts it in `code`). */
 export async function sdkStatus(promise: Promise<unknown>): Promise<{ code: unknown; message: string }> {
