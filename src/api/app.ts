@@ -12,6 +12,7 @@ import { eventsRouter } from './platform/events.js';
 import { webhooksRouter } from './platform/webhooks.js';
 import type { Webhooks } from '../webhooks/webhooks.js';
 import { customerHistoryRouter } from './platform/customerHistory.js';
+import { bulkUserJobsRouter } from './platform/bulkUserJobs.js';
 import { attributeRouters } from './platform/attributeRouters.js';
 import { groupsRouter } from './platform/groups.js';
 import type { JobQueue } from '../jobs/jobQueue.js';
@@ -105,6 +106,7 @@ export function createApp(deps: AppDeps): Express {
     eventsRouter({ store: deps.commands.store }),
     webhooksRouter({ webhooks: deps.webhooks }),
     customerPrivacyRouter({ erasure: deps.erasure, readStore: deps.readStore, cipher: deps.cipher }),
+    bulkUserJobsRouter(),
   ]);
 
   if (deps.storefront !== undefined) addApplicationRoutes(routes, deps.storefront.deps, deps.storefront.credentials);

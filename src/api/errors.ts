@@ -11,6 +11,7 @@ const STATUS: Record<ErrorKind, number> = {
   too_large: 413,
   rate_limited: 429,
   unavailable: 503,
+  not_implemented: 501,
 };
 
 /** Parses request input; every failure names its field (`body.user_id[0]`, `query.page_no`). */

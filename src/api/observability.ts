@@ -70,7 +70,8 @@ export function requestLogging(logger: Logger, metrics: Metrics): RequestHandler
       const status = res.statusCode;
       const ms = performance.now() - started;
       metrics.observeRequest(req.method, req.routePattern, status, ms);
-      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+      // 501 is a call this service does not offer (a client's choice), not a fault of the service.
+      const level = status >= 500 && status !== 501 ? 'error' : status >= 400 ? 'warn' : 'info';
       if (!lines.isLevelEnabled(level)) return;
       const path = req.originalUrl;
       const q = path.indexOf('?');

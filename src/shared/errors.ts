@@ -1,5 +1,18 @@
-/** `unavailable`: a service this one depends on (an identity provider) did not answer; worth retrying. */
-export type ErrorKind = 'validation' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'too_large' | 'rate_limited' | 'unavailable';
+/**
+ * `unavailable`: a service this one depends on (an identity provider) did not answer; worth
+ * retrying. `not_implemented`: a call of the contract this service does not offer yet; not worth
+ * retrying.
+ */
+export type ErrorKind =
+  | 'validation'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'too_large'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'not_implemented';
 
 export interface FieldError {
   field: string;
