@@ -5,6 +5,7 @@
  * the service against key sets and a Graph API served on 127.0.0.1.
  */
 import fdk from '@gofynd/fdk-client-javascript';
+import fdkV3 from 'fdk-client-v3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/shared/clock.js';
 import { FakeSocialProviders, socialConfig } from '../support/socialProviders.js';
@@ -15,14 +16,43 @@ import { APP, APP_TOKEN, call, type TestService } from '../support/testService.j
 const { ApplicationClient, ApplicationConfig } = fdk;
 type Client = InstanceType<typeof ApplicationClient>;
 
+/**
+ * Each suite runs on 1.4.13, whose models check every reply, and again on 3.4.2, which checks no
+ * storefront reply but builds its requests anew: same method names and parameters, so its client
+ * is used through 1.4.13's type.
+ */
+type Settings = ConstructorParameters<typeof ApplicationConfig>[0];
+const SDKS = [
+  {
+    sdk: '1.4.13',
+    connect(settings: Settings): Client {
+      const config = new ApplicationConfig(settings, { strictResponseCheck: true });
+      // 'SILENT' is a loglevel level the SDK passes through, though its typings list only TRACE..ERROR.
+      config.setLogLevel('SILENT' as 'ERROR');
+      return new ApplicationClient(config);
+    },
+  },
+  {
+    sdk: '3.4.2',
+    connect(settings: Settings): Client {
+      const config = new fdkV3.ApplicationConfig(settings, { strictResponseCheck: true });
+      config.setLogLevel('SILENT' as 'ERROR');
+      // The options belong to the config already given; 3.4's typings still ask for them here.
+      return new fdkV3.ApplicationClient(config, undefined) as unknown as Client;
+    },
+  },
+];
+let connect = SDKS[0]!.connect;
+let sdkRun = 0;
+/** Provider subjects of their own for each SDK's run: both runs share one service. */
+const run = () => `${process.pid}${sdkRun}`;
+
 const clock = new ManualClock(new Date('2026-11-27T10:00:00.000Z'));
 let t: TestService & { notifier: CapturingNotifier };
 let providers: FakeSocialProviders;
 
 function storefrontClient(session?: string): Client {
-  const config = new ApplicationConfig({ applicationID: APP, applicationToken: APP_TOKEN, domain: t.baseUrl }, { strictResponseCheck: true });
-  config.setLogLevel('SILENT' as 'ERROR');
-  const client = new ApplicationClient(config);
+  const client = connect({ applicationID: APP, applicationToken: APP_TOKEN, domain: t.baseUrl });
   if (session !== undefined) client.setCookie(`f.session=${session}`);
   return client;
 }
@@ -44,9 +74,13 @@ afterAll(async () => {
   await providers.close();
 });
 
-describe('social sign-in and delete account through the Fynd SDK 1.4.13 ApplicationClient (strictResponseCheck)', () => {
+describe.each(SDKS)('social sign-in and delete account through the Fynd SDK $sdk ApplicationClient (strictResponseCheck)', (sdk) => {
+  beforeAll(() => {
+    connect = sdk.connect;
+    sdkRun += 1;
+  });
   it('loginWithGoogle, loginWithGoogleAndroid, loginWithGoogleIOS: one account, a session cookie each time', async () => {
-    const subject = `sdk-google-${process.pid}`;
+    const subject = `sdk-google-${run()}`;
     const body = async () => ({
       is_signed_in: false,
       oauth2: { access_token: await providers.googleIdToken(subject, { email: `${subject}@example.com`, given_name: 'Gopal' }), expiry: 3600, refresh_token: '' },
@@ -68,7 +102,7 @@ describe('social sign-in and delete account through the Fynd SDK 1.4.13 Applicat
   });
 
   it('loginWithFacebook', async () => {
-    const id = `77${process.pid}`;
+    const id = `77${run()}`;
     providers.facebookUsers.set(`sdk-fb-${id}`, { id, first_name: 'Fola', last_name: 'Ade' });
     const { body, session } = await withCookie((o) =>
       storefrontClient().user.loginWithFacebook({ platform: 'Fynd', body: { is_signed_in: false, oauth2: { access_token: `sdk-fb-${id}`, expiry: 0, refresh_token: '' }, profile: {} } }, o),
@@ -78,7 +112,7 @@ describe('social sign-in and delete account through the Fynd SDK 1.4.13 Applicat
   });
 
   it('loginWithAppleIOS', async () => {
-    const subject = `000111.sdk${process.pid}`;
+    const subject = `000111.sdk${run()}`;
     const { body, session } = await withCookie(async (o) =>
       storefrontClient().user.loginWithAppleIOS(
         {
