@@ -1,48 +1,19 @@
 /**
- * Social sign-in and delete account driven by the official Fynd SDK 1.4.13 ApplicationClient
- * with `strictResponseCheck: true`: every call that resolves is proof the reply matches the
+ * Social sign-in and delete account driven by the official Fynd SDK 1.4.13 (and again 3.4.2)
+ * ApplicationClient with `strictResponseCheck: true`: every call that resolves is proof the reply matches the
  * SDK's UserApplicationModel. Provider tokens are signed with locally generated keys, checked by
  * the service against key sets and a Graph API served on 127.0.0.1.
  */
-import fdk from '@gofynd/fdk-client-javascript';
-import fdkV3 from 'fdk-client-v3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/shared/clock.js';
 import { FakeSocialProviders, socialConfig } from '../support/socialProviders.js';
-import { registerShopper, startStorefrontService, type CapturingNotifier } from '../support/storefront.js';
+import { registerShopper, startStorefrontService, type CapturingNotifier, STOREFRONT_SDKS, type StorefrontClient } from '../support/storefront.js';
 import { sdkStatus } from '../support/platformSdk.js';
 import { APP, APP_TOKEN, call, type TestService } from '../support/testService.js';
 
-const { ApplicationClient, ApplicationConfig } = fdk;
-type Client = InstanceType<typeof ApplicationClient>;
+type Client = StorefrontClient;
 
-/**
- * Each suite runs on 1.4.13, whose models check every reply, and again on 3.4.2, which checks no
- * storefront reply but builds its requests anew: same method names and parameters, so its client
- * is used through 1.4.13's type.
- */
-type Settings = ConstructorParameters<typeof ApplicationConfig>[0];
-const SDKS = [
-  {
-    sdk: '1.4.13',
-    connect(settings: Settings): Client {
-      const config = new ApplicationConfig(settings, { strictResponseCheck: true });
-      // 'SILENT' is a loglevel level the SDK passes through, though its typings list only TRACE..ERROR.
-      config.setLogLevel('SILENT' as 'ERROR');
-      return new ApplicationClient(config);
-    },
-  },
-  {
-    sdk: '3.4.2',
-    connect(settings: Settings): Client {
-      const config = new fdkV3.ApplicationConfig(settings, { strictResponseCheck: true });
-      config.setLogLevel('SILENT' as 'ERROR');
-      // The options belong to the config already given; 3.4's typings still ask for them here.
-      return new fdkV3.ApplicationClient(config, undefined) as unknown as Client;
-    },
-  },
-];
-let connect = SDKS[0]!.connect;
+let connect = STOREFRONT_SDKS[0]!.connect;
 let sdkRun = 0;
 /** Provider subjects of their own for each SDK's run: both runs share one service. */
 const run = () => `${process.pid}${sdkRun}`;
@@ -74,7 +45,7 @@ afterAll(async () => {
   await providers.close();
 });
 
-describe.each(SDKS)('social sign-in and delete account through the Fynd SDK $sdk ApplicationClient (strictResponseCheck)', (sdk) => {
+describe.each(STOREFRONT_SDKS)('social sign-in and delete account through the Fynd SDK $sdk ApplicationClient (strictResponseCheck)', (sdk) => {
   beforeAll(() => {
     connect = sdk.connect;
     sdkRun += 1;

@@ -1,47 +1,19 @@
 /**
  * The storefront sign-in API driven by the official Fynd SDK (`@gofynd/fdk-client-javascript`
- * 1.4.13) exactly as a storefront would: ApplicationClient with the sales channel's id and token
- * and `strictResponseCheck: true`, so every call that resolves is also proof that the reply
- * matches the SDK's own UserApplicationModel. The SDK keeps no cookies: the session is read from
- * Set-Cookie (`{ responseHeaders: true }`) and handed back with `setCookie`.
+ * 1.4.13, and again 3.4.2) exactly as a storefront would: ApplicationClient with the sales
+ * channel's id and token and `strictResponseCheck: true`, so every call that resolves on 1.4.13
+ * is also proof that the reply matches the SDK's own UserApplicationModel. The SDK keeps no
+ * cookies: the session is read from Set-Cookie (`{ responseHeaders: true }`) and handed back
+ * with `setCookie`.
  */
-import fdk from '@gofynd/fdk-client-javascript';
-import fdkV3 from 'fdk-client-v3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/shared/clock.js';
-import { newIdentity, startStorefrontService, type CapturingNotifier } from '../support/storefront.js';
+import { newIdentity, startStorefrontService, type CapturingNotifier, STOREFRONT_SDKS, type StorefrontClient } from '../support/storefront.js';
 import { APP, APP_TOKEN, type TestService } from '../support/testService.js';
 
-const { ApplicationClient, ApplicationConfig } = fdk;
-type Client = InstanceType<typeof ApplicationClient>;
+type Client = StorefrontClient;
 
-/**
- * Each suite runs on 1.4.13, whose models check every reply, and again on 3.4.2, which checks no
- * storefront reply but builds its requests anew: same method names and parameters, so its client
- * is used through 1.4.13's type.
- */
-type Settings = ConstructorParameters<typeof ApplicationConfig>[0];
-const SDKS = [
-  {
-    sdk: '1.4.13',
-    connect(settings: Settings): Client {
-      const config = new ApplicationConfig(settings, { strictResponseCheck: true });
-      // 'SILENT' is a loglevel level the SDK passes through, though its typings list only TRACE..ERROR.
-      config.setLogLevel('SILENT' as 'ERROR');
-      return new ApplicationClient(config);
-    },
-  },
-  {
-    sdk: '3.4.2',
-    connect(settings: Settings): Client {
-      const config = new fdkV3.ApplicationConfig(settings, { strictResponseCheck: true });
-      config.setLogLevel('SILENT' as 'ERROR');
-      // The options belong to the config already given; 3.4's typings still ask for them here.
-      return new fdkV3.ApplicationClient(config, undefined) as unknown as Client;
-    },
-  },
-];
-let connect = SDKS[0]!.connect;
+let connect = STOREFRONT_SDKS[0]!.connect;
 
 const clock = new ManualClock(new Date('2026-11-27T10:00:00.000Z'));
 let t: TestService & { notifier: CapturingNotifier };
@@ -79,7 +51,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-describe.each(SDKS)('storefront sign-in through the Fynd SDK $sdk ApplicationClient (strictResponseCheck)', (sdk) => {
+describe.each(STOREFRONT_SDKS)('storefront sign-in through the Fynd SDK $sdk ApplicationClient (strictResponseCheck)', (sdk) => {
   beforeAll(() => {
     connect = sdk.connect;
   });

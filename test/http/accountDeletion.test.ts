@@ -3,9 +3,8 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/shared/clock.js';
 import { registerShopper, startStorefrontService, storefront, type CapturingNotifier, type Shopper } from '../support/storefront.js';
-import { APP, call, type TestService } from '../support/testService.js';
+import { APP, JOB_QUEUES, REDIS_URL, call, type TestService } from '../support/testService.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DAY = 86_400_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -17,12 +16,8 @@ async function until(check: () => boolean | Promise<boolean>, what: string, time
   }
 }
 
-const adapters = [
-  { name: 'embedded job table', redis: false },
-  { name: 'BullMQ on Redis', redis: true },
-];
 
-describe.each(adapters)('delete account: a delayed archive ($name)', ({ redis }) => {
+describe.each(JOB_QUEUES)('delete account: a delayed archive ($name)', ({ redis }) => {
   const clock = new ManualClock(new Date('2026-11-27T10:00:00.000Z'));
   const database = `test_${randomBytes(6).toString('hex')}`;
   let t: TestService & { notifier: CapturingNotifier };

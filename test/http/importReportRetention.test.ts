@@ -5,18 +5,13 @@ import { groupImportStream, groupStream } from '../../src/events/groupEvents.js'
 import { ManualClock } from '../../src/shared/clock.js';
 import { REPORT_RETENTION_JOB, runReportForgetting } from '../../src/commands/group/reportRetention.js';
 import { eventually, startFileServer, type FileServer } from '../support/fileServer.js';
-import { APP, COMPANY, call, requestPlatformToken, startTestService, type TestService } from '../support/testService.js';
+import { APP, COMPANY, JOB_QUEUES, REDIS_URL, call, requestPlatformToken, startTestService, type TestService } from '../support/testService.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DAY = 86_400_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const adapters = [
-  { name: 'embedded job table', redis: false },
-  { name: 'BullMQ on Redis', redis: true },
-];
 
-describe.each(adapters)('an import report is forgotten GROUP_IMPORT_REPORT_DAYS after the import ($name)', ({ redis }) => {
+describe.each(JOB_QUEUES)('an import report is forgotten GROUP_IMPORT_REPORT_DAYS after the import ($name)', ({ redis }) => {
   const clock = new ManualClock(new Date('2026-11-27T10:00:00.000Z'));
   const database = `test_${randomBytes(6).toString('hex')}`;
   let t: TestService;

@@ -1,3 +1,5 @@
+import fdk from '@gofynd/fdk-client-javascript';
+import fdkV3 from 'fdk-client-v3';
 import type { Notification, Notifier } from '../../src/commands/notifications/notifier.js';
 import type { ServiceOptions } from '../../src/main.js';
 import { APP, APP_TOKEN, startTestService, type TestService } from './testService.js';
@@ -106,3 +108,32 @@ export async function registerShopper(t: TestService & { notifier: CapturingNoti
   if (verified.status !== 200 || verified.session === undefined) throw new Error(`verify: ${verified.status} ${JSON.stringify(verified.body)}`);
   return { ...id, user_id: (verified.body.user as { user_id: string }).user_id, session: verified.session };
 }
+
+export type StorefrontClient = InstanceType<typeof fdk.ApplicationClient>;
+type StorefrontSettings = ConstructorParameters<typeof fdk.ApplicationConfig>[0];
+
+/**
+ * Storefront suites run on 1.4.13, whose models check every reply, and again on 3.4.2, which
+ * checks no storefront reply but builds its requests anew: same method names and parameters, so
+ * its client is used through 1.4.13's type.
+ */
+export const STOREFRONT_SDKS = [
+  {
+    sdk: '1.4.13',
+    connect(settings: StorefrontSettings): StorefrontClient {
+      const config = new fdk.ApplicationConfig(settings, { strictResponseCheck: true });
+      // 'SILENT' is a loglevel level the SDK passes through, though its typings list only TRACE..ERROR.
+      config.setLogLevel('SILENT' as 'ERROR');
+      return new fdk.ApplicationClient(config);
+    },
+  },
+  {
+    sdk: '3.4.2',
+    connect(settings: StorefrontSettings): StorefrontClient {
+      const config = new fdkV3.ApplicationConfig(settings, { strictResponseCheck: true });
+      config.setLogLevel('SILENT' as 'ERROR');
+      // The options belong to the config already given; 3.4's typings still ask for them here.
+      return new fdkV3.ApplicationClient(config, undefined) as unknown as StorefrontClient;
+    },
+  },
+];

@@ -91,3 +91,11 @@ export async function call(
   const text = await res.text();
   return { status: res.status, body: text.length > 0 ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Both job queues, for suites of delayed jobs: the embedded table, and BullMQ on the Redis at REDIS_URL. */
+export const JOB_QUEUES = [
+  { name: 'embedded job table', redis: false },
+  { name: 'BullMQ on Redis', redis: true },
+];
