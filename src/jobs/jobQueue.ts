@@ -108,6 +108,23 @@ export function backoffDelayMs(backoffMs: number, failedAttempts: number): numbe
   return backoffMs * 2 ** Math.max(0, failedAttempts - 1);
 }
 
+/**
+ * For a delayed job that carries its own due time: a run ahead of it (an operator promoting the
+ * job, a queue whose clock is ahead of the service's, as Redis keeps its own) books the job again
+ * for the rest of the wait, under `baseId` and this run's attempt, and answers true: the caller
+ * does nothing more this time.
+ */
+export async function rebookIfEarly(
+  jobs: JobQueue,
+  job: JobInfo,
+  booking: { payload: JobPayload; baseId: string; dueAt: string; now: Date },
+): Promise<boolean> {
+  const waitMs = new Date(booking.dueAt).getTime() - booking.now.getTime();
+  if (waitMs <= 0) return false;
+  await jobs.enqueue(job.name, booking.payload, { jobId: `${booking.baseId}:${job.attempt}:${Date.now()}`, delayMs: waitMs });
+  return true;
+}
+
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { JobInfo, JobQueue } from '../../jobs/jobQueue.js';
-import { PermanentJobError } from '../../jobs/jobQueue.js';
+import { PermanentJobError, rebookIfEarly, type JobInfo, type JobQueue } from '../../jobs/jobQueue.js';
 import type { CommandContext } from '../commandRunner.js';
 import type { SessionDeps } from '../session/sessions.js';
 import { assertNoPendingDeletion } from './accountLifecycle.js';
@@ -79,11 +78,8 @@ export async function runAccountDeletion(deps: DeletionDeps, payload: unknown, j
   const parsed = jobPayload.safeParse(payload);
   if (!parsed.success) throw new PermanentJobError(`unreadable account-deletion job: ${parsed.error.message}`);
   const request = parsed.data;
-  const waitMs = new Date(request.delete_on).getTime() - deps.clock.now().getTime();
-  if (waitMs > 0) {
-    await deps.jobs.enqueue(ACCOUNT_DELETION_JOB, request, { jobId: `${jobIdOf(request.deletion_id)}:${job.attempt}:${Date.now()}`, delayMs: waitMs });
-    return;
-  }
+  const booking = { payload: request, baseId: jobIdOf(request.deletion_id), dueAt: request.delete_on, now: deps.clock.now() };
+  if (await rebookIfEarly(deps.jobs, job, booking)) return;
   const { state } = await loadCustomer(deps, request.user_id);
   if (state.status !== 'present' || state.deletion?.deletion_id !== request.deletion_id) return;
   const context: CommandContext = {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ERASED } from '../../events/erased.js';
 import type { DataKeys } from '../../events/dataKeys.js';
-import { PermanentJobError, type JobInfo, type JobQueue } from '../../jobs/jobQueue.js';
+import { PermanentJobError, rebookIfEarly, type JobInfo, type JobQueue } from '../../jobs/jobQueue.js';
 import type { GroupsReadModel } from '../../projections/groups/groupView.js';
 import type { CommandContext, CommandDeps } from '../commandRunner.js';
 import { forgetImportReport } from './handlers.js';
@@ -67,11 +67,8 @@ export async function runReportForgetting(deps: ReportRetentionDeps, payload: un
   const parsed = jobPayload.safeParse(payload);
   if (!parsed.success) throw new PermanentJobError(`unreadable report-retention job: ${parsed.error.message}`);
   const request = parsed.data;
-  const waitMs = new Date(request.forget_on).getTime() - deps.commands.clock.now().getTime();
-  if (waitMs > 0) {
-    await deps.jobs.enqueue(REPORT_RETENTION_JOB, request, { jobId: `${jobIdOf(request.job_id)}:${job.attempt}:${Date.now()}`, delayMs: waitMs });
-    return;
-  }
+  const booking = { payload: request, baseId: jobIdOf(request.job_id), dueAt: request.forget_on, now: deps.commands.clock.now() };
+  if (await rebookIfEarly(deps.jobs, job, booking)) return;
   const rows = await deps.groups.importErrors(request.application_id, request.job_id);
   if (rows.every((row) => row.value === ERASED)) return;
   const context: CommandContext = {
