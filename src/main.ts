@@ -173,8 +173,9 @@ export async function createService(config: Config, options: ServiceOptions = {}
     values: readStore.userAttributes,
     limits: groupImports,
     batchSize: config.GROUP_IMPORT_BATCH_ROWS,
+    reportDays: config.GROUP_IMPORT_REPORT_DAYS,
   };
-  registerGroupJobs(jobs, groupJobs, config.GROUP_IMPORT_REPORT_DAYS);
+  registerGroupJobs(jobs, groupJobs);
   registerReportRetention({ commands, groups: readStore.groups, keys: eventStore.keys, jobs, days: config.GROUP_IMPORT_REPORT_DAYS });
   // Under the projection lease, like the runner and the webhook dispatcher: one instance re-evaluates.
   const groupConditions = new GroupConditionReactor(groupJobs, runnerCheckpoints, {

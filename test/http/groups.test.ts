@@ -278,6 +278,7 @@ describe('CSV imports', () => {
       values: t.service.readStore.userAttributes,
       limits: { allowedHosts: ['127.0.0.1'], maxBytes: 1_000_000, timeoutMs: 10_000 },
       batchSize: 2,
+      reportDays: 30,
     });
     const payload = {
       group_id: created._id,

@@ -14,6 +14,8 @@ export interface GroupJobDeps {
   limits: FetchLimits;
   /** Rows per appended batch of a CSV import. */
   batchSize: number;
+  /** Days a CSV import's report of rejected rows is kept (GROUP_IMPORT_REPORT_DAYS); 0: until forgotten by hand. */
+  reportDays: number;
 }
 
 export const groupJobPayload = z.object({

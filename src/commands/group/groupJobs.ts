@@ -21,9 +21,9 @@ export async function enqueueGroupJob(
  * Runs membership jobs. A job that cannot succeed (a refused URL, a file without the columns)
  * finishes the group's job as failed at once; other errors are retried, and the last attempt's
  * failure is recorded on the group too. A CSV import books its report of rejected rows to be
- * forgotten `reportDays` later (see reportRetention.ts).
+ * forgotten `deps.reportDays` later (see reportRetention.ts).
  */
-export function registerGroupJobs(jobs: JobQueue, deps: GroupJobDeps, reportDays: number): void {
+export function registerGroupJobs(jobs: JobQueue, deps: GroupJobDeps): void {
   jobs.register(GROUP_JOB, async (raw: unknown, info: JobInfo) => {
     const parsed = groupJobPayload.safeParse(raw);
     if (!parsed.success) throw new PermanentJobError(`unreadable group job payload: ${parsed.error.message}`);
@@ -45,7 +45,7 @@ export function registerGroupJobs(jobs: JobQueue, deps: GroupJobDeps, reportDays
       });
     try {
       // Booked before the first row is read: an import that fails half way has rejected rows too.
-      if (payload.kind === 'csv') await scheduleReportForgetting({ jobs, days: reportDays, commands: deps.commands }, payload);
+      if (payload.kind === 'csv') await scheduleReportForgetting({ jobs, days: deps.reportDays, clock: deps.commands.clock }, payload);
       const result = payload.kind === 'csv' ? await importCsv(deps, payload) : await evaluateWholeGroup(deps, payload);
       await finish('completed', result.rows, result.error_count);
     } catch (error) {

@@ -3,6 +3,7 @@ import { ERASED } from '../../events/erased.js';
 import type { DataKeys } from '../../events/dataKeys.js';
 import { PermanentJobError, rebookIfEarly, type JobInfo, type JobQueue } from '../../jobs/jobQueue.js';
 import type { GroupsReadModel } from '../../projections/groups/groupView.js';
+import type { Clock } from '../../shared/clock.js';
 import type { CommandContext, CommandDeps } from '../commandRunner.js';
 import { forgetImportReport } from './handlers.js';
 
@@ -41,7 +42,7 @@ const jobIdOf = (importJobId: string) => `${REPORT_RETENTION_JOB}:${importJobId}
  * that finds nothing to forget.
  */
 export async function scheduleReportForgetting(
-  deps: Pick<ReportRetentionDeps, 'jobs' | 'days' | 'commands'>,
+  deps: { jobs: JobQueue; days: number; clock: Clock },
   importJob: { group_id: string; application_id: string; company_id: string; job_id: string },
 ): Promise<void> {
   if (deps.days === 0) return;
@@ -51,7 +52,7 @@ export async function scheduleReportForgetting(
     application_id: importJob.application_id,
     company_id: importJob.company_id,
     job_id: importJob.job_id,
-    forget_on: new Date(deps.commands.clock.now().getTime() + delayMs).toISOString(),
+    forget_on: new Date(deps.clock.now().getTime() + delayMs).toISOString(),
     days: deps.days,
   };
   await deps.jobs.enqueue(REPORT_RETENTION_JOB, job, { jobId: jobIdOf(importJob.job_id), delayMs });
