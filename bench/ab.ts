@@ -13,19 +13,15 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { seedAttributes, upsertLoad } from './attributes.js';
 import { measureWindow, median, warmUp, type LoadSpec } from './load.js';
 import { ROOT, type Child } from './processes.js';
-import { createSessionLoad } from './scenarios.js';
-import { seedCustomers } from './seed.js';
 import { platformToken, startService } from './service.js';
+import { seedWriteScenario, writeScenarioOf } from './writeScenarios.js';
 
-const [scenario = 'upsert', roundsArg = '8', beforeArg = '/tmp/before'] = process.argv.slice(2);
-const SCENARIOS = ['upsert', 'create-session'];
-if (!SCENARIOS.includes(scenario)) throw new Error(`scenario must be one of ${SCENARIOS.join(', ')}`);
+const [scenarioArg = 'upsert', roundsArg = '8', beforeArg = '/tmp/before'] = process.argv.slice(2);
+const scenario = writeScenarioOf(scenarioArg);
 const rounds = Number(roundsArg);
 const WINDOW_SECONDS = 4;
-const USERS = 10_000;
 
 interface Side {
   name: 'before' | 'after';
@@ -40,15 +36,7 @@ async function main(): Promise<void> {
   const sides: Side[] = [];
   try {
     const seedDir = join(work, 'seed');
-    let load: (server: Child, token: string) => LoadSpec;
-    if (scenario === 'upsert') {
-      const seeded = await seedAttributes(seedDir, USERS, false, () => {});
-      const definitionId = seeded.definitionIds.spend ?? '';
-      load = (server, token) => upsertLoad(server, token, definitionId, seeded.userIds);
-    } else {
-      const seeded = await seedCustomers(seedDir, USERS);
-      load = (server, token) => createSessionLoad(server.url, server.pid, token, seeded.userIds);
-    }
+    const { load } = await seedWriteScenario(scenario, seedDir);
     for (const [name, checkout] of [['before', resolve(beforeArg)], ['after', ROOT]] as const) {
       const dataDir = join(work, name);
       cpSync(seedDir, dataDir, { recursive: true });

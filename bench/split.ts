@@ -25,24 +25,21 @@ import { startSession } from '../src/commands/session/sessions.js';
 import { setUserAttributes } from '../src/commands/userAttribute/handlers.js';
 import { createService, type Service } from '../src/main.js';
 import { createRandomIds } from '../src/shared/ids.js';
-import { seedAttributes, upsertLoad } from './attributes.js';
 import { LOAD, measureWindow, median, warmUp, type LoadSpec } from './load.js';
 import { spawnNode } from './processes.js';
-import { createSessionLoad } from './scenarios.js';
-import { seedCustomers } from './seed.js';
 import { APP, CLIENT, COMPANY, platformToken, serviceConfig, startService } from './service.js';
+import { seedWriteScenario, writeScenarioOf, type SeededWrites } from './writeScenarios.js';
 
-const [scenario = 'upsert', roundsArg = '3'] = process.argv.slice(2);
-if (scenario !== 'upsert' && scenario !== 'create-session') throw new Error('scenario must be upsert or create-session');
+const [scenarioArg = 'upsert', roundsArg = '3'] = process.argv.slice(2);
+const scenario = writeScenarioOf(scenarioArg);
 const rounds = Number(roundsArg);
-const USERS = 10_000;
 const WINDOW_SECONDS = 4;
 const COMMANDS_PER_ROUND = 10_000;
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T;
 
 /** One request's work without HTTP: what the route does between parsing the body and writing the answer. */
-function commandOf(service: Service, userIds: string[], definitionId: string): () => Promise<void> {
+function commandOf(service: Service, { userIds, definitionId }: SeededWrites): () => Promise<void> {
   const ids = createRandomIds();
   let n = 0;
   const context = (name: string) => {
@@ -95,15 +92,7 @@ async function main(): Promise<void> {
   const stops: Array<() => Promise<unknown>> = [];
   try {
     const seedDir = join(work, 'seed');
-    let userIds: string[];
-    let definitionId = '';
-    if (scenario === 'upsert') {
-      const seeded = await seedAttributes(seedDir, USERS, false, () => {});
-      userIds = seeded.userIds;
-      definitionId = seeded.definitionIds.spend ?? '';
-    } else {
-      userIds = (await seedCustomers(seedDir, USERS)).userIds;
-    }
+    const seeded = await seedWriteScenario(scenario, seedDir);
     const [httpDir, localDir] = [join(work, 'http'), join(work, 'local')];
     cpSync(seedDir, httpDir, { recursive: true });
     cpSync(seedDir, localDir, { recursive: true });
@@ -116,8 +105,8 @@ async function main(): Promise<void> {
 
     const token = await platformToken(server.url);
     const floorSpec: LoadSpec = { url: floor.url, pid: floor.pid, next: () => ({ path: '/floor' }) };
-    const httpSpec = scenario === 'upsert' ? upsertLoad(server, token, definitionId, userIds) : createSessionLoad(server.url, server.pid, token, userIds);
-    const command = commandOf(service, userIds, definitionId);
+    const httpSpec = seeded.load(server, token);
+    const command = commandOf(service, seeded);
     await warmUp(floorSpec);
     await warmUp(httpSpec);
     await inProcess(command, COMMANDS_PER_ROUND / 2);
